@@ -1,0 +1,47 @@
+"""Shared fixtures. Tests are grouped by what they need: nothing, the MNIST files, torch.
+
+The MNIST files come from ../shared/data/mnist (this workplace's stand-in for the download)
+or $MNIST_EDGE_DATA_DIR. Tests that need them skip where they are absent, except in CI
+(CI=true), where a missing data set is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
+
+
+def _mnist_dir() -> Path | None:
+    for candidate in (os.environ.get("MNIST_EDGE_DATA_DIR"), SHARED_MNIST):
+        if candidate and Path(candidate, "t10k-images-idx3-ubyte.gz").is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The folder with the four real MNIST files; skips (fails in CI) when absent."""
+    folder = _mnist_dir()
+    if folder is None:
+        message = f"MNIST files not found in $MNIST_EDGE_DATA_DIR or {SHARED_MNIST}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI must run the data tests)")
+        pytest.skip(message)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """No test reads or fills the user's real cache, or downloads by accident."""
+    monkeypatch.setenv("MNIST_EDGE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("MNIST_EDGE_DATA_DIR", raising=False)
+
+
+def needs_torch():
+    """Module-level skip for tests of the [train] extra; they run in CI."""
+    return pytest.importorskip("torch", reason="needs torch (pip install torch==2.13.0 -e '.[train]')")
