@@ -1,0 +1,34 @@
+"""TrainConfig: every option of `mnist-edge train`, with its default. Imports no torch.
+
+The CLI reads its defaults from here without importing torch, so `--help` and the
+runtime commands stay fast; the trainer takes it as its one argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 15
+    batch_size: int = 128
+    lr: float = 4e-3  # peak learning rate of the one-cycle schedule
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.05
+    dropout: float = 0.25
+    rotate_deg: float = 10.0
+    scale: float = 0.1
+    shift_px: float = 2.0
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda
+    threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default
+    limit: int = 0  # train on the first N training images (and N test images); 0 = all
+    out: str = "runs/train"
+    data_dir: str | None = None
+    resume: bool = False
+
+    def recipe(self) -> dict:
+        """The fields that decide the result: a resumed run must match them."""
+        ignore = {"out", "data_dir", "resume", "device", "threads"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ignore}

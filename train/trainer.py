@@ -1,0 +1,169 @@
+"""The training loop: the report's CNN on MNIST with a modern recipe, on CUDA or CPU.
+
+What it is: TrainConfig (every CLI option of `mnist-edge train`), the epoch loop (random
+affine augmentation, AdamW with a one-cycle schedule, label smoothing, dropout), per-epoch
+evaluation on the test set, an atomic checkpoint each epoch and exact --resume, then
+metrics.json and the training curve. Deterministic for a seed on CPU: every epoch draws
+its order, its augmentation and its dropout from generators seeded by (seed, epoch), so a
+run resumed at an epoch boundary repeats the uninterrupted one exactly.
+What it isn't: the config (config.py), model (model.py), augmentation (augment.py) or
+checkpoint format (checkpoint.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from torch.nn import functional as F
+
+import mnist_edge
+from mnist_edge.atomic import atomic_write_text
+from mnist_edge.data import MNIST_MEAN, MNIST_STD, data_checksums, load_split
+from mnist_edge.errors import UserError
+from mnist_edge.train.augment import random_affine
+from mnist_edge.train.config import TrainConfig
+from mnist_edge.train.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from mnist_edge.train.model import ARCH, ReportCNN, count_parameters
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda: no CUDA device is available to torch")
+    if name not in ("cpu", "cuda"):
+        raise UserError(f"--device {name}: expected auto, cpu or cuda")
+    return torch.device(name)
+
+
+def load_tensors(cfg: TrainConfig, device: torch.device):
+    """MNIST as uint8 tensors on the device: (N, 1, 28, 28) images and (N,) int64 labels."""
+    out = []
+    for split in ("train", "test"):
+        data = load_split(split, cfg.data_dir)
+        n = min(cfg.limit, len(data.labels)) if cfg.limit else len(data.labels)
+        images = torch.from_numpy(data.images[:n].copy()).unsqueeze(1).to(device)
+        out += [images, torch.from_numpy(data.labels[:n].astype(np.int64)).to(device)]
+    return out
+
+
+def to_pixels(images_u8: torch.Tensor) -> torch.Tensor:
+    return images_u8.float().div_(255)  # (N, 1, 28, 28) float32 in [0, 1]
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
+    model.eval()
+    correct = 0
+    for start in range(0, len(labels), 1000):
+        logits = model(to_pixels(images[start : start + 1000]))
+        correct += (logits.argmax(1) == labels[start : start + 1000]).sum().item()
+    return correct / len(labels)
+
+
+def train_one_epoch(model, opt, sched, images, labels, cfg, epoch, progress) -> float:
+    """One pass over the shuffled training set; returns the mean training loss."""
+    model.train()
+    gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
+    torch.manual_seed(cfg.seed * 1000 + epoch)  # dropout draws from the global generator
+    order = torch.randperm(len(labels), generator=gen).to(labels.device)
+    task = progress.add_task(f"epoch {epoch + 1}", total=math.ceil(len(labels) / cfg.batch_size))
+    total_loss = 0.0
+    for start in range(0, len(labels), cfg.batch_size):
+        idx = order[start : start + cfg.batch_size]
+        x = random_affine(to_pixels(images[idx]), cfg.rotate_deg, cfg.scale, cfg.shift_px, gen)
+        loss = F.cross_entropy(model(x), labels[idx], label_smoothing=cfg.label_smoothing)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        total_loss += loss.item() * len(idx)
+        progress.update(task, advance=1, description=f"epoch {epoch + 1} loss {loss.item():.4f}")
+    progress.remove_task(task)
+    return total_loss / len(labels)
+
+
+def versions() -> dict[str, str]:
+    return {"mnist_edge": mnist_edge.__version__, "torch": torch.__version__,
+            "numpy": np.__version__, "python": platform.python_version()}
+
+
+def build(cfg: TrainConfig, device: torch.device, steps_per_epoch: int):
+    model = ReportCNN(dropout=cfg.dropout).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch, pct_start=0.2)
+    return model, opt, sched
+
+
+def restore(path: Path, cfg: TrainConfig, model, opt, sched) -> tuple[int, list[dict]]:
+    state = load_checkpoint(path, arch=ARCH)
+    if state["config"]["recipe"] != cfg.recipe():
+        raise UserError(f"{path}: --resume with different settings than the checkpoint's run")
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    sched.load_state_dict(state["scheduler"])
+    return state["epoch"], state["history"]
+
+
+def train(cfg: TrainConfig, console: Console | None = None) -> dict:
+    """Run the whole recipe; writes checkpoint.pt, metrics.json and curve.png into cfg.out."""
+    console = console or Console()
+    device = pick_device(cfg.device)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)  # the initial weights
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    train_x, train_y, test_x, test_y = load_tensors(cfg, device)
+    steps = math.ceil(len(train_y) / cfg.batch_size)
+    model, opt, sched = build(cfg, device, steps)
+    console.print(f"report CNN: {count_parameters(model):,} parameters; "
+                  f"{len(train_y):,} training / {len(test_y):,} test images on {device}")
+    start_epoch, history = 0, []
+    if cfg.resume and (out / CHECKPOINT_NAME).exists():
+        start_epoch, history = restore(out / CHECKPOINT_NAME, cfg, model, opt, sched)
+        console.print(f"resuming after epoch {start_epoch} from {out / CHECKPOINT_NAME}")
+    common = {"arch": ARCH, "normalization": {"mean": MNIST_MEAN, "std": MNIST_STD},
+              "data_md5": data_checksums(cfg.data_dir), "versions": versions(),
+              "config": {"recipe": cfg.recipe(), "device": str(device)}}
+    elapsed = history[-1]["elapsed_s"] if history else 0.0
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console, transient=True)
+    with progress:
+        for epoch in range(start_epoch, cfg.epochs):
+            t0 = time.perf_counter()
+            loss = train_one_epoch(model, opt, sched, train_x, train_y, cfg, epoch, progress)
+            accuracy = evaluate(model, test_x, test_y)
+            elapsed += time.perf_counter() - t0
+            history.append({"epoch": epoch + 1, "train_loss": loss, "test_accuracy": accuracy,
+                            "elapsed_s": round(elapsed, 2)})
+            console.print(f"epoch {epoch + 1:2d}/{cfg.epochs}  train loss {loss:.4f}  "
+                          f"test accuracy {accuracy:.2%}  elapsed {elapsed:.1f}s")
+            save_checkpoint(out / CHECKPOINT_NAME, {
+                **common, "model": model.state_dict(), "epoch": epoch + 1, "history": history,
+                "optimizer": opt.state_dict(), "scheduler": sched.state_dict()})
+    return write_results(out, cfg, common, history, model, console)
+
+
+def write_results(out: Path, cfg, common: dict, history: list[dict], model, console) -> dict:
+    from mnist_edge.train.plot import plot_curve  # matplotlib only at the end
+
+    metrics = {**common, "parameters": count_parameters(model), "epochs": history,
+               "final_test_accuracy": history[-1]["test_accuracy"] if history else None,
+               "wall_time_s": history[-1]["elapsed_s"] if history else 0.0,
+               "test_images": None, "config": {**common["config"], "full": asdict(cfg)}}
+    metrics["test_images"] = min(cfg.limit, 10_000) if cfg.limit else 10_000
+    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    plot_curve(history, out / "curve.png")
+    console.print(f"wrote {out / CHECKPOINT_NAME}, {out / 'metrics.json'}, {out / 'curve.png'}")
+    return metrics
