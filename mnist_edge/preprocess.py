@@ -1,0 +1,361 @@
+"""Preprocessing: a photo or scan of one handwritten digit -> the (28, 28) array MNIST nets expect.
+
+What it is: MNIST's own recipe applied to real images, with numpy and Pillow only. Load safely
+(pixel limit, EXIF orientation, truncated files fail here), flatten any mode to grey, make the
+digit white on black, find its box, fit the box's longer side to 20 px (antialiased, aspect
+kept), paste into 28 x 28 with the centre of mass on pixel (14, 14), strokes stretched to 1.
+A 28 x 28 MNIST digit passes through unchanged (its box is already 20 px and mass-centred).
+Also: turning CLI arguments (files, folders, globs) into image paths, and saving results.
+What it isn't: a digit detector or segmenter. It assumes one digit on a roughly uniform
+background; paper edges, shadows, several digits or heavy clutter are not handled. It does no
+deskewing, no per-pixel normalisation (MNIST mean/std is the model's job), and no inference.
+
+Design choices (tests/test_preprocess.py measures them on real MNIST digits):
+- Transparency: where most of the image is transparent, the opaque pixels are the strokes and
+  are put on a ground that contrasts with them (white for dark ink, black for light ink), so
+  both "black pen on transparent" and "white chalk on transparent" work; where most of it is
+  opaque, the transparency is incidental (e.g. rotated-scan corners) and is filled with the
+  paper colour (the median of the opaque pixels).
+- Inversion: the background is the median of the border frame; the image is inverted when
+  its darkest pixels lie further below the background than its brightest lie above it.
+- Box: a pixel is digit if it is above 25% of the ink contrast both itself and on a copy
+  box-blurred in proportion to the image size, so isolated speckles (and sensor/JPEG noise)
+  never reach the box: that is the "mass" required. On MNIST digits a 25% threshold gives
+  the 20 px box exactly. The threshold only finds the box: the output keeps the grey levels,
+  less the local background (median of a ring around the box, robust to uneven lighting),
+  stretched so the strokes reach 1.
+- Placement: whole-pixel shifts putting the mass centre nearest (14, 14) (0-based rows and
+  columns), which is where MNIST's own digits have it (test-set mean 13.99, 14.00).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import warnings
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from mnist_edge.errors import UserError
+
+MAX_PIXELS = 40_000_000  # decompression-bomb guard: larger images are refused, not decoded
+MAX_SIDE = 1024  # images are box-reduced to at most this long side before analysis
+SIZE, BOX, CENTRE = 28, 20, 14.0  # MNIST: 28 x 28 field, 20 x 20 box, mass centre at (14, 14)
+BOX_THRESHOLD = 0.25  # fraction of the ink contrast that counts as digit when finding the box
+MIN_CONTRAST = 0.1  # ink contrast (on [0, 1], after blurring) below which the image is blank
+MARGIN = 4  # output pixels kept around the box: MNIST's faint grey edges reach 4 px past it
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm", ".pnm"}
+)
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
+_ALPHA_MODES = {"LA", "PA", "RGBA", "RGBa", "La"}
+# What decoders raise on broken files (UnidentifiedImageError is handled before, as OSError).
+_DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error)
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def load_image(path: str | os.PathLike) -> Image.Image:
+    """Open, size-check, fully decode and EXIF-orient one image; UserError "PATH: problem"."""
+    path = Path(path)
+    _check_file(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                _check_pixels(img, path)
+                _draft(img)
+                img.load()
+                return ImageOps.exif_transpose(img)  # a loaded copy, upright, file closed
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise UserError(f"{path}: image too large, refused as a possible decompression bomb ({e})") from None
+    except UnidentifiedImageError:
+        raise UserError(f"{path}: not an image (Pillow cannot identify the format)") from None
+    except PermissionError:
+        raise UserError(f"{path}: permission denied") from None
+    except _DECODE_ERRORS as e:
+        raise UserError(f"{path}: corrupt or truncated image ({_one_line(e)})") from None
+
+
+def _check_file(path: Path) -> None:
+    try:
+        if path.is_dir():
+            raise UserError(f"{path}: is a directory, not an image file")
+        if path.stat().st_size == 0:
+            raise UserError(f"{path}: empty file")
+    except FileNotFoundError:
+        raise UserError(f"{path}: file not found") from None
+    except PermissionError:
+        raise UserError(f"{path}: permission denied") from None
+
+
+def _check_pixels(img: Image.Image, path: Path) -> None:
+    width, height = img.size
+    if width * height > MAX_PIXELS:
+        raise UserError(
+            f"{path}: image too large ({width}x{height} = {width * height:,} pixels, "
+            f"limit {MAX_PIXELS:,}; refused as a possible decompression bomb)"
+        )
+
+
+def _draft(img: Image.Image) -> None:
+    """JPEG only (a no-op for others): decode at 1/2, 1/4 or 1/8 scale, long side >= MAX_SIDE."""
+    width, height = img.size
+    factor = MAX_SIDE / max(width, height)
+    if factor < 1:
+        img.draft(img.mode, (max(1, int(width * factor)), max(1, int(height * factor))))
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+# --- grey levels ---------------------------------------------------------------------------
+
+
+def to_grayscale(img: Image.Image, source: str = "<image>") -> np.ndarray:
+    """Any Pillow mode -> (H, W) float32 in [0, 1], reduced to a long side <= MAX_SIDE."""
+    img = _reducible(img)
+    factor = -(-max(img.size) // MAX_SIDE)  # ceil
+    if factor > 1:
+        img = img.reduce(factor)  # box average: also averages noise away
+    if img.mode in ("I", "F"):
+        return _scale_numeric(np.asarray(img))
+    if img.mode == "RGBA":
+        return _flatten_alpha(np.asarray(img, dtype=np.float32) / 255)
+    try:
+        return np.asarray(img.convert("L"), dtype=np.float32) / 255
+    except ValueError:
+        raise UserError(f"{source}: unsupported image mode {img.mode}") from None
+
+
+def _reducible(img: Image.Image) -> Image.Image:
+    """The image in a mode Image.reduce accepts; anything with transparency becomes RGBA."""
+    if img.mode in _ALPHA_MODES or "transparency" in img.info:
+        return img if img.mode == "RGBA" else img.convert("RGBA")
+    if img.mode in ("1", "P"):
+        return img.convert("L")
+    if img.mode.startswith("I;16"):
+        return img.convert("I")  # same values, int32
+    return img
+
+
+def _scale_numeric(a: np.ndarray) -> np.ndarray:
+    """(H, W) int32 or float32 of unknown range -> float32 [0, 1]: by 1, 255 or 65535, else min-max."""
+    a = np.nan_to_num(a.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    lo, hi = float(a.min()), float(a.max())
+    for full in (1.0, 255.0, 65535.0):
+        if lo >= 0 and hi <= full:
+            return a / full
+    return (a - lo) / max(hi - lo, 1e-12)
+
+
+def _flatten_alpha(rgba: np.ndarray) -> np.ndarray:
+    """(H, W, 4) float in [0, 1] -> (H, W) luminance composited on a ground (module docstring)."""
+    lum, alpha = rgba[..., :3] @ _LUMA, rgba[..., 3]  # (H, W) each
+    if alpha.min() >= 1.0:
+        return lum
+    if alpha.mean() < 0.5:  # mostly transparent: the opaque pixels are the strokes
+        ink = float((lum * alpha).sum() / max(float(alpha.sum()), 1e-12))
+        ground = 1.0 if ink < 0.5 else 0.0
+    else:  # mostly opaque: fill the holes with the paper colour
+        ground = float(np.median(lum[alpha >= 0.5]))
+    return lum * alpha + ground * (1.0 - alpha)
+
+
+# --- the MNIST recipe ----------------------------------------------------------------------
+
+
+def preprocess_image(img: Image.Image, source: str = "<image>") -> np.ndarray:
+    """One digit image -> (28, 28) float32 in [0, 1], white digit on black, MNIST-placed."""
+    gray, smooth, ground = _white_on_black(to_grayscale(img, source))  # (H, W) x 2, float
+    box = _digit_box(gray, smooth, ground)
+    boxed = None if box is None else _boxed_digit(gray, box, ground)
+    if boxed is None:
+        raise UserError(f"{source}: no digit found (blank image)")
+    return _place(*boxed)
+
+
+def preprocess_file(path: str | os.PathLike) -> np.ndarray:
+    """load_image + preprocess_image: (28, 28) float32 in [0, 1]; UserError names the path."""
+    return preprocess_image(load_image(path), str(path))
+
+
+def _white_on_black(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(H, W) -> the image and a blurred copy, inverted if the ink is dark; the background level.
+
+    The background is the border's median; the ink is dark when the darkest (blurred) pixels lie
+    further below the background than the brightest lie above it.
+    """
+    smooth = _box_blur(gray, _blur_size(gray.shape))  # (H, W), speckles averaged away
+    ground = float(np.median(_border(smooth)))
+    if ground - smooth.min() > smooth.max() - ground:
+        return 1.0 - gray, 1.0 - smooth, 1.0 - ground
+    return gray, smooth, ground
+
+
+def _blur_size(shape: tuple[int, ...]) -> int:
+    """Odd box size growing with the image: 1 (none) below 100 px, 3 from 100, 5 from 200, ..."""
+    return 2 * (min(shape) // 100) + 1
+
+
+def _box_blur(a: np.ndarray, k: int) -> np.ndarray:
+    """(H, W) -> (H, W): mean over a k x k window (edges replicated), via an integral image."""
+    if k <= 1:
+        return a
+    padded = np.pad(a, k // 2, mode="edge")  # (H+k-1, W+k-1)
+    c = np.pad(padded.cumsum(0, dtype=np.float64).cumsum(1), ((1, 0), (1, 0)))  # (H+k, W+k)
+    sums = c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]  # (H, W)
+    return (sums / (k * k)).astype(np.float32)
+
+
+def _border(a: np.ndarray) -> np.ndarray:
+    """(H, W) -> (n,): the pixels of the outer frame, 1/20 of the shorter side wide (>= 1 px)."""
+    w = max(1, min(a.shape) // 20)
+    return np.concatenate([a[:w].ravel(), a[-w:].ravel(), a[:, :w].ravel(), a[:, -w:].ravel()])
+
+
+def _digit_box(gray: np.ndarray, smooth: np.ndarray, ground: float) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right), end-exclusive, of the digit's pixels; None if blank.
+
+    A pixel is the digit's if it is above the threshold both itself (sharp edges) and blurred
+    (so it has mass around it: an isolated speck is averaged below the threshold).
+    """
+    contrast = float(smooth.max()) - ground
+    if contrast < MIN_CONTRAST:
+        return None
+    threshold = ground + BOX_THRESHOLD * contrast
+    mask = (gray > threshold) & (smooth > threshold)  # (H, W)
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if rows.size == 0:
+        return None
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
+def _boxed_digit(gray: np.ndarray, box: tuple[int, int, int, int], ground: float):
+    """Crop box + margin, subtract the local background, fit the box's longer side to BOX px.
+
+    -> ((h', w') float32 in [0, 1] with strokes reaching 1, the box within it), or None if blank.
+    """
+    top, bottom, left, right = box
+    scale = BOX / max(bottom - top, right - left)
+    m = int(np.ceil(MARGIN / scale))  # MARGIN output pixels, in input pixels
+    t0, l0 = max(0, top - m), max(0, left - m)
+    crop = gray[t0 : bottom + m, l0 : right + m]  # (h, w): the box and a margin ring
+    inner = (top - t0, bottom - t0, left - l0, right - l0)  # the box within the crop
+    crop = crop - _local_ground(crop, inner, ground)  # background ~0, ink > 0
+    digit = np.clip(_resize(crop, scale), 0.0, None)  # (h', w')
+    peak = float(digit.max())
+    if peak <= 0.0:
+        return None
+    return np.minimum(digit / peak, 1.0), tuple(round(v * scale) for v in inner)
+
+
+def _local_ground(crop: np.ndarray, box: tuple[int, int, int, int], ground: float) -> float:
+    """Median of the margin ring around the box: the paper level here, despite uneven lighting."""
+    ring = np.ones(crop.shape, dtype=bool)  # (h, w)
+    ring[box[0] : box[1], box[2] : box[3]] = False
+    return float(np.median(crop[ring])) if ring.any() else ground
+
+
+def _resize(crop: np.ndarray, scale: float) -> np.ndarray:
+    """(h, w) -> (round(h * scale), round(w * scale)); BOX filter (area average) when shrinking."""
+    if scale == 1.0:
+        return crop
+    h, w = crop.shape
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))  # Pillow: (width, height)
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    image = Image.fromarray(np.ascontiguousarray(crop, dtype=np.float32))  # mode "F"
+    return np.asarray(image.resize(size, resample), dtype=np.float32)
+
+
+def _place(digit: np.ndarray, inner: tuple[int, int, int, int]) -> np.ndarray:
+    """(h, w) digit -> (28, 28), shifted by whole pixels so its mass centre is nearest (14, 14).
+
+    Whole-pixel shifts, as MNIST did, so a real MNIST digit is neither moved nor resampled. The
+    shift is limited so the box (`inner`: top, bottom, left, right) stays in the field; only
+    margin pixels may fall off.
+    """
+    h, w = digit.shape
+    mass = float(digit.sum())
+    cy, cx = float(digit.sum(1) @ np.arange(h)) / mass, float(digit.sum(0) @ np.arange(w)) / mass
+    top = int(np.clip(np.floor(CENTRE - cy + 0.5), -inner[0], SIZE - inner[1]))
+    left = int(np.clip(np.floor(CENTRE - cx + 0.5), -inner[2], SIZE - inner[3]))
+    rows = slice(max(top, 0), min(top + h, SIZE))  # where the digit lands in the field
+    cols = slice(max(left, 0), min(left + w, SIZE))
+    out = np.zeros((SIZE, SIZE), dtype=np.float32)
+    out[rows, cols] = digit[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left]
+    return out
+
+
+# --- saving --------------------------------------------------------------------------------
+
+
+def save_preprocessed(array: np.ndarray, path: str | os.PathLike) -> Path:
+    """Write a (28, 28) array in [0, 1] as an 8-bit greyscale PNG, atomically (temp + replace)."""
+    import tempfile  # only when saving: keeps the CLI's cold start lean
+
+    path = Path(path)
+    pixels = np.asarray(array, dtype=np.float32)
+    if pixels.shape != (SIZE, SIZE):
+        raise ValueError(f"expected a ({SIZE}, {SIZE}) array, got {pixels.shape}")
+    img = Image.fromarray(np.round(np.clip(pixels, 0.0, 1.0) * 255).astype(np.uint8))  # mode "L"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                img.save(f, format="PNG")
+            os.chmod(tmp, 0o644)  # mkstemp makes it 0600
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as e:
+        raise UserError(f"{path}: cannot write ({e.strerror or _one_line(e)})") from None
+    return path
+
+
+# --- CLI arguments -------------------------------------------------------------------------
+
+
+def expand_inputs(args: list[str]) -> tuple[list[Path], list[str]]:
+    """CLI arguments (files, folders, globs) -> (image paths in order, without repeats; error lines).
+
+    A named file is taken whatever its suffix (loading it says what is wrong); a folder gives its
+    image files, not recursively, hidden files ignored, other files reported as skipped; a glob
+    (* ? [) gives its matching files, likewise filtered by suffix.
+    """
+    paths: dict[Path, None] = {}  # ordered set
+    errors: list[str] = []
+    for arg in args:
+        found, problems = _expand_one(arg)
+        paths.update(dict.fromkeys(found))
+        errors += problems
+    return list(paths), errors
+
+
+def _expand_one(arg: str) -> tuple[list[Path], list[str]]:
+    path = Path(arg)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        return _images_among(files)
+    if path.is_file():
+        return [path], []
+    if any(c in arg for c in "*?["):
+        import glob  # only for patterns
+
+        files = [Path(m) for m in sorted(glob.glob(arg, recursive=True)) if Path(m).is_file()]
+        return _images_among(files) if files else ([], [f"{arg}: no files match"])
+    return [], [f"{arg}: file not found"]
+
+
+def _images_among(files: list[Path]) -> tuple[list[Path], list[str]]:
+    images = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES]
+    skipped = [f"{p}: not an image (skipped)" for p in files if p.suffix.lower() not in IMAGE_SUFFIXES]
+    return images, skipped
