@@ -1,0 +1,78 @@
+"""The model describes itself: doc strings on input and output, and metadata_props.
+
+What it is: the contract a user of the bare .onnx file needs (class labels, preprocessing,
+what the numbers mean) and its provenance (checkpoint SHA-256, data MD5s, accuracy of the
+training run, versions, and for INT8 the quantization settings), written into the
+ModelProto. Values are strings; structured ones are JSON. onnxruntime shows them as
+session.get_modelmeta().custom_metadata_map.
+What it isn't: evaluation results of the export (those go in the model card, card.py).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from typing import Any
+
+import numpy as np
+import onnx
+
+import mnist_edge
+from mnist_edge.data import MNIST_MEAN, MNIST_STD
+
+INPUT_DOC = "(N, 1, 28, 28) float32 in [0, 1], white digit on black"
+OUTPUT_DOC = "(N, 10) float32 logits for digits 0-9 (softmax gives probabilities)"
+CLASS_LABELS = [str(d) for d in range(10)]
+
+
+def versions() -> dict[str, str]:
+    """Versions of everything that shaped the exported files."""
+    import onnxruntime
+    import onnxscript
+    import torch
+
+    return {"mnist_edge": mnist_edge.__version__, "torch": str(torch.__version__),
+            "onnx": onnx.__version__, "onnxscript": onnxscript.__version__,
+            "onnxruntime": onnxruntime.__version__, "numpy": np.__version__,
+            "python": platform.python_version()}
+
+
+def preprocessing(mean: float = MNIST_MEAN, std: float = MNIST_STD) -> dict[str, Any]:
+    """The input contract: what a caller feeds, and what the graph does to it itself."""
+    return {"input": "image", "shape": ["N", 1, 28, 28], "dtype": "float32",
+            "range": [0.0, 1.0], "scaling": "uint8 pixel / 255",
+            "polarity": "white digit on black background (MNIST style)",
+            "layout": "28x28, digit scaled into a 20x20 box, centred by centre of mass (MNIST style)",
+            "in_graph": f"(x - {mean}) / {std}, the MNIST training-set mean and std"}
+
+
+def model_metadata(summary: dict[str, Any], checkpoint_sha256: str, data_md5: dict[str, str],
+                   precision: str, quantization: dict | None = None) -> dict[str, str]:
+    """metadata_props of one exported model; `summary` is load.training_summary()."""
+    meta = {
+        "model": str(summary.get("arch")),
+        "precision": precision,
+        "class_labels": json.dumps(CLASS_LABELS),
+        "preprocessing": json.dumps(preprocessing(**summary.get("normalization", {}))),
+        "training_test_accuracy": json.dumps(summary.get("final_test_accuracy")),
+        "training_test_images": json.dumps(summary.get("test_images")),
+        "training_epochs": json.dumps(summary.get("epochs")),
+        "checkpoint_sha256": checkpoint_sha256,
+        "data_md5": json.dumps(data_md5, sort_keys=True),
+        "versions": json.dumps(versions(), sort_keys=True),
+    }
+    if quantization is not None:
+        meta["quantization"] = json.dumps(quantization, sort_keys=True)
+    return meta
+
+
+def describe(proto: onnx.ModelProto, meta: dict[str, str], title: str) -> onnx.ModelProto:
+    """Set doc strings and metadata_props in place (replacing keys it sets, keeping others)."""
+    proto.doc_string = title
+    proto.graph.doc_string = title
+    proto.graph.input[0].doc_string = INPUT_DOC
+    proto.graph.output[0].doc_string = OUTPUT_DOC
+    kept = [(p.key, p.value) for p in proto.metadata_props if p.key not in meta]
+    del proto.metadata_props[:]
+    onnx.helper.set_model_props(proto, {**dict(kept), **meta})
+    return proto
