@@ -15,9 +15,11 @@ from typing import Annotated, Optional
 import typer
 
 from mnist_edge.errors import UserError
+from mnist_edge.export.config import ExportConfig
 from mnist_edge.train.config import TrainConfig
 
 _T = TrainConfig()  # defaults shown in --help; the config module imports no torch
+_E = ExportConfig()
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
 
@@ -76,3 +78,37 @@ def train(
         label_smoothing=label_smoothing, dropout=dropout, rotate_deg=rotate_deg, scale=scale,
         shift_px=shift_px, seed=seed, device=device, threads=threads, limit=limit,
         out=str(out), data_dir=str(data_dir) if data_dir else None, resume=resume))
+
+
+@app.command()
+def export(
+    checkpoint: Annotated[Path, typer.Option(help="The trained checkpoint to export.")] = Path(_E.checkpoint),
+    out: Annotated[Path, typer.Option(help="Folder for the .onnx models, golden test vectors and model card.")] = Path(_E.out),
+    quantize: Annotated[bool, typer.Option(help="Also write the static INT8 model mnist_cnn.int8.onnx.")] = _E.quantize,
+    calibration_images: Annotated[int, typer.Option(help="INT8 calibration: the first N MNIST training images.")] = _E.calibration_images,
+    quant_format: Annotated[str, typer.Option(help="INT8 graph format: QDQ or QOperator.")] = _E.quant_format,
+    activation_type: Annotated[str, typer.Option(help="INT8 activations: QUInt8 or QInt8.")] = _E.activation_type,
+    weight_type: Annotated[str, typer.Option(help="INT8 weights: QInt8 or QUInt8.")] = _E.weight_type,
+    calibration_method: Annotated[str, typer.Option(help="INT8 activation ranges: MinMax, Entropy or Percentile.")] = _E.calibration_method,
+    per_channel: Annotated[bool, typer.Option("--per-channel/--per-tensor", help="INT8 weight scales per output channel or per tensor.")] = _E.per_channel,
+    reduce_range: Annotated[bool, typer.Option(help="7-bit INT8 weights, for x86 CPUs without VNNI.")] = _E.reduce_range,
+    max_int8_drop: Annotated[float, typer.Option(help="Fail (writing nothing) if INT8 test accuracy is more than this many points below FP32.")] = _E.max_int8_drop,
+    qdq_report: Annotated[bool, typer.Option(help="Print and save qdq_report.json: per-tensor SQNR of weights and activations, FP32 vs INT8.")] = _E.qdq_report,
+    qdq_report_images: Annotated[int, typer.Option(help="Test images the QDQ report runs through both models.")] = _E.qdq_report_images,
+    golden_sets: Annotated[int, typer.Option(help="Golden test vectors to write: test_data_set_0..N-1.")] = _E.golden_sets,
+    opset: Annotated[int, typer.Option(help="ONNX opset (18 or newer).")] = _E.opset,
+    threads: Annotated[int, typer.Option(help="onnxruntime threads for evaluation; 0 = its default.")] = _E.threads,
+    data_dir: Annotated[Optional[Path], typer.Option(help="Folder with the four MNIST .gz files (else $MNIST_EDGE_DATA_DIR, the cache, or a download).")] = None,
+) -> None:
+    """Export a checkpoint to ONNX FP32 (and static INT8), with golden vectors and a model card."""
+    require_torch("export")
+    from mnist_edge.export.pipeline import command_line, run_export
+
+    run_export(ExportConfig(
+        checkpoint=str(checkpoint), out=str(out), opset=opset, quantize=quantize,
+        calibration_images=calibration_images, quant_format=quant_format,
+        activation_type=activation_type, weight_type=weight_type,
+        calibration_method=calibration_method, per_channel=per_channel, reduce_range=reduce_range,
+        max_int8_drop=max_int8_drop, qdq_report=qdq_report, qdq_report_images=qdq_report_images,
+        golden_sets=golden_sets, threads=threads, data_dir=str(data_dir) if data_dir else None,
+        command=command_line()))
