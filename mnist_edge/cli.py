@@ -61,6 +61,8 @@ def train(
     rotate_deg: Annotated[float, typer.Option(help="Augmentation: max random rotation, degrees.")] = _T.rotate_deg,
     scale: Annotated[float, typer.Option(help="Augmentation: max random zoom, fraction (0.1 = +-10%).")] = _T.scale,
     shift_px: Annotated[float, typer.Option(help="Augmentation: max random shift, pixels.")] = _T.shift_px,
+    elastic_alpha: Annotated[float, typer.Option(help="Augmentation: elastic distortion strength, pixels; 0 = off.")] = _T.elastic_alpha,
+    elastic_sigma: Annotated[float, typer.Option(help="Augmentation: smoothness of the elastic field, pixels.")] = _T.elastic_sigma,
     seed: Annotated[int, typer.Option(help="Seed of weights, order, augmentation and dropout.")] = _T.seed,
     device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = _T.device,
     threads: Annotated[int, typer.Option(help="CPU threads for torch; 0 = torch's default.")] = _T.threads,
@@ -76,7 +78,7 @@ def train(
     run_training(TrainConfig(
         epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
         label_smoothing=label_smoothing, dropout=dropout, rotate_deg=rotate_deg, scale=scale,
-        shift_px=shift_px, seed=seed, device=device, threads=threads, limit=limit,
+        shift_px=shift_px, elastic_alpha=elastic_alpha, elastic_sigma=elastic_sigma, seed=seed, device=device, threads=threads, limit=limit,
         out=str(out), data_dir=str(data_dir) if data_dir else None, resume=resume))
 
 

@@ -8,6 +8,8 @@ or $MNIST_EDGE_DATA_DIR. Tests that need them skip where they are absent, except
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,23 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 def needs_torch():
     """Module-level skip for tests of the [train] extra; they run in CI."""
     return pytest.importorskip("torch", reason="needs torch (pip install torch==2.13.0 -e '.[train]')")
+
+
+@pytest.fixture(scope="session")
+def project_wheel(tmp_path_factory) -> Path:
+    """The project's wheel, built from this checkout (it carries the shipped artifacts)."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
+                    str(REPO)], check=True)
+    (wheel,) = out.glob("mnist_edge-*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def runtime_venv(tmp_path_factory, project_wheel) -> Path:
+    """A fresh venv holding only the base install (the runtime, no torch); returns its bin/."""
+    venv = tmp_path_factory.mktemp("runtime-venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+                    str(project_wheel)], check=True)
+    return venv / "bin"

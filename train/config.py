@@ -20,6 +20,8 @@ class TrainConfig:
     rotate_deg: float = 10.0
     scale: float = 0.1
     shift_px: float = 2.0
+    elastic_alpha: float = 24.0  # elastic distortion strength, pixels; 0 = off
+    elastic_sigma: float = 4.0  # smoothness of the elastic field, pixels
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda
     threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default

@@ -60,12 +60,16 @@ def to_pixels(images_u8: torch.Tensor) -> torch.Tensor:
     return images_u8.float().div_(255)  # (N, 1, 28, 28) float32 in [0, 1]
 
 
+def channels_last(x: torch.Tensor) -> torch.Tensor:
+    return x.contiguous(memory_format=torch.channels_last)  # ~30% faster CPU convolutions
+
+
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     model.eval()
     correct = 0
     for start in range(0, len(labels), 1000):
-        logits = model(to_pixels(images[start : start + 1000]))
+        logits = model(channels_last(to_pixels(images[start : start + 1000])))
         correct += (logits.argmax(1) == labels[start : start + 1000]).sum().item()
     return correct / len(labels)
 
@@ -80,8 +84,9 @@ def train_one_epoch(model, opt, sched, images, labels, cfg, epoch, progress) -> 
     total_loss = 0.0
     for start in range(0, len(labels), cfg.batch_size):
         idx = order[start : start + cfg.batch_size]
-        x = random_affine(to_pixels(images[idx]), cfg.rotate_deg, cfg.scale, cfg.shift_px, gen)
-        loss = F.cross_entropy(model(x), labels[idx], label_smoothing=cfg.label_smoothing)
+        x = random_affine(to_pixels(images[idx]), cfg.rotate_deg, cfg.scale, cfg.shift_px, gen,
+                          cfg.elastic_alpha, cfg.elastic_sigma)
+        loss = F.cross_entropy(model(channels_last(x)), labels[idx], label_smoothing=cfg.label_smoothing)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -93,12 +98,12 @@ def train_one_epoch(model, opt, sched, images, labels, cfg, epoch, progress) -> 
 
 
 def versions() -> dict[str, str]:
-    return {"mnist_edge": mnist_edge.__version__, "torch": torch.__version__,
+    return {"mnist_edge": mnist_edge.__version__, "torch": str(torch.__version__),  # a TorchVersion, which weights_only refuses
             "numpy": np.__version__, "python": platform.python_version()}
 
 
 def build(cfg: TrainConfig, device: torch.device, steps_per_epoch: int):
-    model = ReportCNN(dropout=cfg.dropout).to(device)
+    model = ReportCNN(dropout=cfg.dropout).to(device, memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch, pct_start=0.2)
