@@ -5,6 +5,7 @@ epoch's file) and a checked load with torch.load(weights_only=True). What it isn
 ONNX export (export/), which reads only 'arch', 'model' and 'normalization'.
 Layout: format, arch, model (state_dict), normalization {mean, std}, config (dict),
 epoch (completed), history (list of per-epoch dicts), data_md5, versions, and for --resume:
+train_model (the raw weights; 'model' holds the moving average when --ema-decay is on), ema,
 optimizer, scheduler.
 """
 

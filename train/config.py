@@ -22,6 +22,7 @@ class TrainConfig:
     shift_px: float = 2.0
     elastic_alpha: float = 24.0  # elastic distortion strength, pixels; 0 = off
     elastic_sigma: float = 4.0  # smoothness of the elastic field, pixels
+    ema_decay: float = 0.0  # per-step decay of an exponential moving average of the weights; 0 = off
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda
     threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default

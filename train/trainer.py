@@ -24,6 +24,7 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from torch.nn import functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 import mnist_edge
 from mnist_edge.atomic import atomic_write_text
@@ -74,7 +75,7 @@ def evaluate(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor)
     return correct / len(labels)
 
 
-def train_one_epoch(model, opt, sched, images, labels, cfg, epoch, progress) -> float:
+def train_one_epoch(model, ema, opt, sched, images, labels, cfg, epoch, progress) -> float:
     """One pass over the shuffled training set; returns the mean training loss."""
     model.train()
     gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
@@ -91,6 +92,8 @@ def train_one_epoch(model, opt, sched, images, labels, cfg, epoch, progress) -> 
         loss.backward()
         opt.step()
         sched.step()
+        if ema is not None:
+            ema.update_parameters(model)
         total_loss += loss.item() * len(idx)
         progress.update(task, advance=1, description=f"epoch {epoch + 1} loss {loss.item():.4f}")
     progress.remove_task(task)
@@ -107,14 +110,24 @@ def build(cfg: TrainConfig, device: torch.device, steps_per_epoch: int):
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch, pct_start=0.2)
-    return model, opt, sched
+    ema = None
+    if cfg.ema_decay > 0:
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay))
+    return model, ema, opt, sched
 
 
-def restore(path: Path, cfg: TrainConfig, model, opt, sched) -> tuple[int, list[dict]]:
+def weights_to_ship(model, ema) -> torch.nn.Module:
+    """The weights evaluated and exported: the moving average when there is one."""
+    return ema.module if ema is not None else model
+
+
+def restore(path: Path, cfg: TrainConfig, model, ema, opt, sched) -> tuple[int, list[dict]]:
     state = load_checkpoint(path, arch=ARCH)
     if state["config"]["recipe"] != cfg.recipe():
         raise UserError(f"{path}: --resume with different settings than the checkpoint's run")
-    model.load_state_dict(state["model"])
+    model.load_state_dict(state["train_model"])
+    if ema is not None:
+        ema.load_state_dict(state["ema"])
     opt.load_state_dict(state["optimizer"])
     sched.load_state_dict(state["scheduler"])
     return state["epoch"], state["history"]
@@ -131,12 +144,12 @@ def train(cfg: TrainConfig, console: Console | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     train_x, train_y, test_x, test_y = load_tensors(cfg, device)
     steps = math.ceil(len(train_y) / cfg.batch_size)
-    model, opt, sched = build(cfg, device, steps)
+    model, ema, opt, sched = build(cfg, device, steps)
     console.print(f"report CNN: {count_parameters(model):,} parameters; "
                   f"{len(train_y):,} training / {len(test_y):,} test images on {device}")
     start_epoch, history = 0, []
     if cfg.resume and (out / CHECKPOINT_NAME).exists():
-        start_epoch, history = restore(out / CHECKPOINT_NAME, cfg, model, opt, sched)
+        start_epoch, history = restore(out / CHECKPOINT_NAME, cfg, model, ema, opt, sched)
         console.print(f"resuming after epoch {start_epoch} from {out / CHECKPOINT_NAME}")
     common = {"arch": ARCH, "normalization": {"mean": MNIST_MEAN, "std": MNIST_STD},
               "data_md5": data_checksums(cfg.data_dir), "versions": versions(),
@@ -147,15 +160,17 @@ def train(cfg: TrainConfig, console: Console | None = None) -> dict:
     with progress:
         for epoch in range(start_epoch, cfg.epochs):
             t0 = time.perf_counter()
-            loss = train_one_epoch(model, opt, sched, train_x, train_y, cfg, epoch, progress)
-            accuracy = evaluate(model, test_x, test_y)
+            loss = train_one_epoch(model, ema, opt, sched, train_x, train_y, cfg, epoch, progress)
+            accuracy = evaluate(weights_to_ship(model, ema), test_x, test_y)
             elapsed += time.perf_counter() - t0
             history.append({"epoch": epoch + 1, "train_loss": loss, "test_accuracy": accuracy,
                             "elapsed_s": round(elapsed, 2)})
             console.print(f"epoch {epoch + 1:2d}/{cfg.epochs}  train loss {loss:.4f}  "
                           f"test accuracy {accuracy:.2%}  elapsed {elapsed:.1f}s")
             save_checkpoint(out / CHECKPOINT_NAME, {
-                **common, "model": model.state_dict(), "epoch": epoch + 1, "history": history,
+                **common, "model": weights_to_ship(model, ema).state_dict(), "epoch": epoch + 1,
+                "history": history, "train_model": model.state_dict(),
+                "ema": ema.state_dict() if ema is not None else {},
                 "optimizer": opt.state_dict(), "scheduler": sched.state_dict()})
     return write_results(out, cfg, common, history, model, console)
 
