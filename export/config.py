@@ -33,6 +33,10 @@ class ExportConfig:
     calibration_method: str = "MinMax"
     per_channel: bool = True
     reduce_range: bool = False  # 7-bit weights, for x86 CPUs without VNNI
+    # The first conv (one input channel) stays FP32 and its Relu moves behind its MaxPool, and
+    # the logits stay float: without these, INT8 is no faster than FP32 (bench/INT8.md).
+    fp32_first_conv: bool = True
+    float_logits: bool = True
     max_int8_drop: float = 0.3  # percentage points of test accuracy INT8 may lose vs FP32
     qdq_report: bool = False
     qdq_report_images: int = 100  # the first N test images
@@ -73,6 +77,7 @@ class ExportConfig:
         settings = {"format": self.quant_format, "activation_type": self.activation_type,
                     "weight_type": self.weight_type, "calibration_method": self.calibration_method,
                     "per_channel": self.per_channel, "reduce_range": self.reduce_range,
+                    "fp32_first_conv": self.fp32_first_conv, "float_logits": self.float_logits,
                     "calibration_images": self.calibration_images,
                     "calibration_data": f"the first {self.calibration_images} MNIST training images"}
         if self.calibration_method == "Entropy":

@@ -2,8 +2,10 @@
 
 What it is: quant_pre_process (symbolic shape inference + ORT graph optimisation, needs
 sympy), then quantize_static calibrated on MNIST training images, with the format, types,
-calibration method and per-channel setting of ExportConfig. Unused opset imports that the
-pre-processing adds (training, preview, ...) are pruned. Returns the INT8 ModelProto.
+calibration method and per-channel setting of ExportConfig. By default the first conv stays
+FP32 (with its Relu behind its MaxPool) and the logits stay float (int8_graph.py says why;
+bench/INT8.md has the measurements). Unused opset imports that the pre-processing adds
+(training, preview, ...) are pruned. Returns the INT8 ModelProto.
 
 Entropy: quantize_static builds its calibrator with 128 histogram bins and 128 quantized
 bins, so the KL search has one candidate and returns the MinMax ranges (and it passes no
@@ -28,6 +30,7 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from mnist_edge.export.calibration import MnistReader
 from mnist_edge.export.config import ENTROPY_BINS, ExportConfig
+from mnist_edge.export.int8_graph import first_conv, float_output, pool_before_relu
 
 
 def quantize_int8(fp32_path: Path, train_images_u8: np.ndarray, cfg: ExportConfig) -> onnx.ModelProto:
@@ -35,6 +38,7 @@ def quantize_int8(fp32_path: Path, train_images_u8: np.ndarray, cfg: ExportConfi
     with tempfile.TemporaryDirectory(prefix="mnist-edge-quant-") as tmp:
         prepared, quantized = Path(tmp, "prepared.onnx"), Path(tmp, "int8.onnx")
         quant_pre_process(str(fp32_path), str(prepared))
+        excluded = keep_first_conv_fp32(prepared) if cfg.fp32_first_conv else []
         reader, cache = MnistReader(train_images_u8[: cfg.calibration_images]), None
         with contextlib.redirect_stdout(io.StringIO()):  # histogram calibrators print() progress
             if cfg.calibration_method == "Entropy":
@@ -45,9 +49,21 @@ def quantize_int8(fp32_path: Path, train_images_u8: np.ndarray, cfg: ExportConfi
                 activation_type=QuantType[cfg.activation_type],
                 weight_type=QuantType[cfg.weight_type],
                 calibrate_method=CalibrationMethod[cfg.calibration_method],
-                per_channel=cfg.per_channel, reduce_range=cfg.reduce_range)
+                per_channel=cfg.per_channel, reduce_range=cfg.reduce_range,
+                nodes_to_exclude=excluded)
         proto = onnx.load(quantized)
+    if cfg.float_logits:
+        float_output(proto)
     return prune_opsets(proto)
+
+
+def keep_first_conv_fp32(prepared: Path) -> list[str]:
+    """Move the first conv's Relu behind its MaxPool (in the file); returns [that conv's name]."""
+    proto = onnx.load(prepared)
+    conv = first_conv(proto)
+    pool_before_relu(proto, conv)
+    onnx.save(proto, prepared)
+    return [conv.name]
 
 
 def entropy_ranges(model: Path, reader: MnistReader, tmp: Path) -> Path:
