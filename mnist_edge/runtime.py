@@ -1,21 +1,22 @@
 """The torch-free runtime: one onnxruntime session over an exported MNIST model.
 
 What it is: OnnxModel (a CPU session with a fixed thread count and no busy-waiting, so it
-behaves on a shared Raspberry Pi), batched logits, and test-set accuracy. Numpy and
+behaves on a shared Raspberry Pi, over a model that passed mnist_edge.modelcheck first; by
+default the shipped INT8 model), batched logits, softmax, and test-set accuracy. Numpy and
 onnxruntime only; this is what the edge device installs.
 What it isn't: image files or preprocessing of photos (the model takes MNIST-style pixels),
-checks of a model's metadata or golden vectors, or anything of export (mnist_edge.export).
+the checks themselves (mnist_edge.modelcheck), or anything of export (mnist_edge.export).
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
 from mnist_edge.errors import UserError
+from mnist_edge.modelcheck import read_model, shipped_model
 
 IMAGE_SHAPE = (1, 28, 28)  # per image: one channel, 28 x 28
 NUM_CLASSES = 10
@@ -29,20 +30,30 @@ def to_pixels(images_u8: np.ndarray) -> np.ndarray:
 
 
 class OnnxModel:
-    """An ONNX model file on onnxruntime's CPU provider, `threads` intra-op threads (0 = ORT's default)."""
+    """A checked ONNX model on onnxruntime's CPU provider.
 
-    def __init__(self, path: str | os.PathLike, threads: int = 1):
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise UserError(f"{self.path}: model file not found")
+    path None = the shipped INT8 model. threads: intra-op threads, 1 (the default) is the
+    fastest for one image at a time; 0 = onnxruntime's default (one per physical core).
+    check=False skips the I/O contract check (for `info` on a model the runtime cannot feed).
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, threads: int = 1, check: bool = True):
+        if threads < 0:
+            raise ValueError(f"threads must be 0 (onnxruntime's default) or more, got {threads}")
+        self.checked = read_model(shipped_model() if path is None else path, contract=check)
+        self.path = self.checked.path
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        # Idle worker threads sleep instead of spinning: no stolen CPU on a small shared board.
+        # Idle worker threads sleep instead of spinning: no stolen CPU on a small shared board,
+        # and no spinning threads to wind down at the end of a one-shot CLI run.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        # The checked bytes themselves (no second read that could see another file), unless
+        # the model has external data, which onnxruntime must find beside the file.
+        source = str(self.path) if self.checked.proto.external_data else self.checked.data
         try:
-            self.session = ort.InferenceSession(
-                str(self.path), options, providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises its own pybind exception types
             first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
             raise UserError(f"{self.path}: onnxruntime cannot load the model ({first_line})") from None
@@ -65,6 +76,13 @@ class OnnxModel:
             out[start : start + len(batch)] = self.session.run(
                 [self.output_name], {self.input_name: batch})[0]
         return out
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """(N, 10) logits -> (N, 10) probabilities (rows sum to 1), computed stably in float64."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
 
 
 def predict_labels(model: OnnxModel, images_u8: np.ndarray) -> np.ndarray:
