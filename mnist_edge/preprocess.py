@@ -164,7 +164,7 @@ def _flatten_alpha(rgba: np.ndarray) -> np.ndarray:
         ink = float((lum * alpha).sum() / max(float(alpha.sum()), 1e-12))
         ground = 1.0 if ink < 0.5 else 0.0
     else:  # mostly opaque: fill the holes with the paper colour
-        ground = float(np.median(lum[alpha >= 0.5]))
+        ground = _median(lum[alpha >= 0.5])
     return lum * alpha + ground * (1.0 - alpha)
 
 
@@ -193,7 +193,7 @@ def _white_on_black(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     further below the background than the brightest lie above it.
     """
     smooth = _box_blur(gray, _blur_size(gray.shape))  # (H, W), speckles averaged away
-    ground = float(np.median(_border(smooth)))
+    ground = _median(_border(smooth))
     if ground - smooth.min() > smooth.max() - ground:
         return 1.0 - gray, 1.0 - smooth, 1.0 - ground
     return gray, smooth, ground
@@ -212,6 +212,16 @@ def _box_blur(a: np.ndarray, k: int) -> np.ndarray:
     c = np.pad(padded.cumsum(0, dtype=np.float64).cumsum(1), ((1, 0), (1, 0)))  # (H+k, W+k)
     sums = c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]  # (H, W)
     return (sums / (k * k)).astype(np.float32)
+
+
+def _median(values: np.ndarray) -> float:
+    """np.median of the values, without np.median's import of numpy.ma (15 ms, 1.2 MiB at start-up)."""
+    v = np.asarray(values).ravel()  # (n,), n >= 1
+    k = v.size // 2
+    if v.size % 2:
+        return float(np.partition(v, k)[k])
+    part = np.partition(v, (k - 1, k))
+    return (float(part[k - 1]) + float(part[k])) / 2
 
 
 def _border(a: np.ndarray) -> np.ndarray:
@@ -260,7 +270,7 @@ def _local_ground(crop: np.ndarray, box: tuple[int, int, int, int], ground: floa
     """Median of the margin ring around the box: the paper level here, despite uneven lighting."""
     ring = np.ones(crop.shape, dtype=bool)  # (h, w)
     ring[box[0] : box[1], box[2] : box[3]] = False
-    return float(np.median(crop[ring])) if ring.any() else ground
+    return _median(crop[ring]) if ring.any() else ground
 
 
 def _resize(crop: np.ndarray, scale: float) -> np.ndarray:
