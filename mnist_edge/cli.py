@@ -32,6 +32,12 @@ def _root() -> None:
 def main() -> None:
     """Console entry point: UserError becomes one line on stderr and exit code 2."""
     try:
+        if sys.argv[1:2] == ["predict"]:  # typer-free fast path (mnist_edge/fastcli.py says why)
+            from mnist_edge.fastcli import run_predict_fast
+
+            code = run_predict_fast(sys.argv[2:])
+            if code is not None:
+                sys.exit(code)
         app()
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -114,3 +120,75 @@ def export(
         max_int8_drop=max_int8_drop, qdq_report=qdq_report, qdq_report_images=qdq_report_images,
         golden_sets=golden_sets, threads=threads, data_dir=str(data_dir) if data_dir else None,
         command=command_line()))
+
+
+# --- the runtime: predict, eval, info (torch-free; each imports its module when it runs) ---
+
+
+@app.command()
+def predict(
+    images: Annotated[list[str], typer.Argument(help="Image files, folders (their images, not recursive) or globs such as 'scans/*.jpg'.", show_default=False)],
+    model: Annotated[Optional[Path], typer.Option(help="ONNX model to run (default: the shipped INT8 model).", show_default=False)] = None,
+    top_k: Annotated[int, typer.Option(min=1, max=10, help="Show the K most likely digits with their probabilities.")] = 1,
+    json_lines: Annotated[bool, typer.Option("--json", help="One JSON object per image per line: {file, digit, probability, top} or {file, error}.")] = False,
+    save_preprocessed: Annotated[Optional[Path], typer.Option(help="Folder to save what the network saw: each image as a 28x28 PNG.", show_default=False)] = None,
+    threads: Annotated[int, typer.Option(min=0, help="onnxruntime intra-op threads; 0 = one per core.")] = 1,
+) -> None:
+    """Read photos or scans of single handwritten digits and print the digit each shows.
+
+    Exit code: 0 all images predicted, 1 some failed (one line each on stderr, or {file, error} with --json), 2 a usage or model error.
+    """
+    from mnist_edge.predict import predict_command
+
+    raise typer.Exit(predict_command(images, model, top_k, json_lines, save_preprocessed, threads))
+
+
+@app.command("eval")
+def eval_command(
+    model: Annotated[Optional[list[Path]], typer.Option(help="ONNX model to evaluate; repeat it to compare models side by side (default: the shipped FP32 and INT8 models).", show_default=False)] = None,
+    data_dir: Annotated[Optional[Path], typer.Option(help="Folder with the four MNIST .gz files (else $MNIST_EDGE_DATA_DIR, the cache, or a download).", show_default=False)] = None,
+    limit: Annotated[int, typer.Option(min=0, help="Quick mode: only the first N test images; 0 = all 10,000.")] = 0,
+    threads: Annotated[int, typer.Option(min=0, help="onnxruntime intra-op threads; 0 = one per core.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=1, help="Images per session.run call.")] = 256,
+    plot: Annotated[Optional[Path], typer.Option(help="Also write the confusion matrices to this PNG file.", show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+) -> None:
+    """Accuracy, per-class accuracy, confusion matrix and throughput on the MNIST test set."""
+    import json
+
+    from mnist_edge.data import load_split
+    from mnist_edge.evaluate import evaluate, render
+    from mnist_edge.modelcheck import shipped_model
+    from mnist_edge.runtime import OnnxModel
+
+    paths = model or [shipped_model("fp32"), shipped_model("int8")]
+    models = [OnnxModel(p, threads=threads) for p in paths]  # all checked before the data is read
+    test = load_split("test", data_dir)
+    images, labels = (test.images[:limit], test.labels[:limit]) if limit else (test.images, test.labels)
+    results = [evaluate(m, images, labels, threads=threads, batch=batch_size) for m in models]
+    if plot is not None:
+        from mnist_edge.confplot import plot_confusions
+
+        plot_confusions([(f"{r.name} ({r.precision.upper()}): {100 * r.accuracy:.2f}%", r.confusion) for r in results], plot)
+    if json_out:
+        print(json.dumps({"images": len(labels), "models": [r.to_dict() for r in results]}))
+        return
+    from rich.console import Console
+
+    render(results, Console())
+    if plot is not None:
+        print(f"confusion matrices written to {plot}")
+
+
+@app.command()
+def info(
+    model: Annotated[Optional[Path], typer.Argument(help="ONNX model file (default: the shipped INT8 model).", show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+) -> None:
+    """Inputs/outputs, opset, size, SHA-256, FP32/INT8, metadata and model card of a model."""
+    import json
+
+    from mnist_edge.info import describe, render
+
+    details = describe(model)
+    print(json.dumps(details) if json_out else render(details))
