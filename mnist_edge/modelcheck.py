@@ -33,6 +33,7 @@ SHIPPED = {"fp32": "mnist_cnn.onnx", "int8": "mnist_cnn.int8.onnx"}
 INPUT_SHAPE = (1, 28, 28)  # per image, after the batch dimension N
 NUM_CLASSES = 10
 MAX_BYTES = 2**31 - 1  # protobuf's limit for one message; larger needs external data
+INT8_TYPES = (3, 21, 22)  # TensorProto int8, uint4, int4
 QUANT_OPS = frozenset({"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv",
                        "QLinearMatMul", "ConvInteger", "MatMulInteger", "QGemm", "QLinearAdd"})
 
@@ -50,7 +51,7 @@ class CheckedModel:
 
     @property
     def precision(self) -> str:
-        """'int8' if the graph has quantization ops or 8-bit weights, else 'fp32'."""
+        """'int8' or 'fp32' (precision_of)."""
         return precision_of(self.proto)
 
 
@@ -71,7 +72,8 @@ def shipped_model(precision: str = "int8") -> Path:
 
 
 def precision_of(proto: ModelProtoInfo) -> str:
-    if QUANT_OPS & set(proto.op_types):
+    """'int8' if the graph has quantization ops or int8/int4 tensors, else 'fp32'."""
+    if QUANT_OPS & set(proto.op_types) or any(proto.initializer_types[t] for t in INT8_TYPES):
         return "int8"
     return "fp32"
 

@@ -61,7 +61,7 @@ class ModelProtoInfo:
     inputs: list[ValueInfo] = field(default_factory=list)  # graph inputs that are not initializers
     outputs: list[ValueInfo] = field(default_factory=list)
     op_types: Counter = field(default_factory=Counter)  # op_type -> count, subgraphs included
-    initializer_types: Counter = field(default_factory=Counter)  # elem type -> count
+    initializer_types: Counter = field(default_factory=Counter)  # elem type -> count, all tensors
     metadata: dict[str, str] = field(default_factory=dict)
     external_data: list[tuple[str, str]] = field(default_factory=list)  # (tensor name, location)
     has_graph: bool = False
