@@ -49,11 +49,11 @@ TRAIN_EXTRA_HINT = "pip install torch==2.13.0 'mnist-edge[train]'"
 
 def require_torch(command: str) -> None:
     """One line naming the extra to install, instead of an ImportError traceback."""
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    from importlib.util import find_spec  # looks for torch without importing it here
+
+    if find_spec("torch") is None:
         raise UserError(f"`mnist-edge {command}` needs torch, from the [train] extra: "
-                        f"{TRAIN_EXTRA_HINT}") from None
+                        f"{TRAIN_EXTRA_HINT}")
 
 
 @app.command()
@@ -69,6 +69,7 @@ def train(
     shift_px: Annotated[float, typer.Option(help="Augmentation: max random shift, pixels.")] = _T.shift_px,
     elastic_alpha: Annotated[float, typer.Option(help="Augmentation: elastic distortion strength, pixels; 0 = off.")] = _T.elastic_alpha,
     elastic_sigma: Annotated[float, typer.Option(help="Augmentation: smoothness of the elastic field, pixels.")] = _T.elastic_sigma,
+    ema_decay: Annotated[float, typer.Option(help="Per-step decay of a moving average of the weights that is evaluated and shipped; 0 = off.")] = _T.ema_decay,
     seed: Annotated[int, typer.Option(help="Seed of weights, order, augmentation and dropout.")] = _T.seed,
     device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = _T.device,
     threads: Annotated[int, typer.Option(help="CPU threads for torch; 0 = torch's default.")] = _T.threads,
@@ -84,7 +85,7 @@ def train(
     run_training(TrainConfig(
         epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
         label_smoothing=label_smoothing, dropout=dropout, rotate_deg=rotate_deg, scale=scale,
-        shift_px=shift_px, elastic_alpha=elastic_alpha, elastic_sigma=elastic_sigma, seed=seed, device=device, threads=threads, limit=limit,
+        shift_px=shift_px, elastic_alpha=elastic_alpha, elastic_sigma=elastic_sigma, ema_decay=ema_decay, seed=seed, device=device, threads=threads, limit=limit,
         out=str(out), data_dir=str(data_dir) if data_dir else None, resume=resume))
 
 
