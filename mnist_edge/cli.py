@@ -193,3 +193,39 @@ def info(
 
     details = describe(model)
     print(json.dumps(details) if json_out else render(details))
+
+
+@app.command()
+def bench(
+    models: Annotated[Optional[list[Path]], typer.Argument(help="ONNX models to compare; the first is the baseline of the ratios (default: the shipped FP32 and INT8 models).", show_default=False)] = None,
+    threads: Annotated[Optional[str], typer.Option(help="onnxruntime intra-op thread counts to measure, comma-separated, e.g. 1,2,4 (default: 1 and the number of cores).", show_default=False)] = None,
+    batch: Annotated[str, typer.Option(help="Batch sizes to measure, comma-separated; batch 1 also gives the latency percentiles.")] = "1,8,64,256",
+    seconds: Annotated[float, typer.Option(help="Time budget of the steady-state runs, seconds, shared by all thread/batch combinations.")] = 20.0,
+    runs: Annotated[int, typer.Option(help="Exactly N timed runs per model, thread count and batch size instead of --seconds; 0 = use --seconds.")] = 0,
+    warmup: Annotated[int, typer.Option(help="Untimed runs per model before each thread/batch combination.")] = 10,
+    cold_starts: Annotated[int, typer.Option(help="Fresh processes per model for the cold start (import, session, first run; median); 0 = skip.")] = 3,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the full report to this JSON file (schema mnist-edge-bench, version 1).", show_default=False)] = None,
+    data_dir: Annotated[Optional[Path], typer.Option(help="Folder with the MNIST .gz files for real test images (else $MNIST_EDGE_DATA_DIR or the cache; never downloads: random pixels if absent).", show_default=False)] = None,
+    torch: Annotated[bool, typer.Option("--torch", help="Add a row running the checkpoint in torch eager on the same inputs (needs torch).")] = False,
+    checkpoint: Annotated[Path, typer.Option(help="The checkpoint for --torch.")] = Path(_E.checkpoint),
+    profile: Annotated[bool, typer.Option("--profile", help="Also show where the time goes per operator (onnxruntime's profiler), models side by side, at the largest batch.")] = False,
+) -> None:
+    """Latency and throughput of the models on this machine, FP32 vs INT8, run alternately."""
+    from rich.console import Console
+
+    from mnist_edge.bench import BenchConfig, command_line, default_threads, parse_counts, run_bench
+    from mnist_edge.benchview import progress_bar, render
+
+    cfg = BenchConfig(
+        models=[str(m) for m in models or []],
+        threads=parse_counts(threads, "--threads") if threads else default_threads(),
+        batches=parse_counts(batch, "--batch"), seconds=seconds, runs=runs, warmup=warmup,
+        cold_starts=cold_starts, data_dir=str(data_dir) if data_dir else None, torch=torch,
+        checkpoint=str(checkpoint), profile=profile,
+        json_path=str(json_path) if json_path else None, command=command_line()).checked()
+    console = Console()
+    with progress_bar(console) as report:
+        result = run_bench(cfg, report)
+    render(result, console)
+    if json_path:
+        console.print(f"wrote {json_path}")
