@@ -22,11 +22,8 @@ from mnist_edge.errors import UserError
 
 
 def sha256_of(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def prepare_out(out: str | os.PathLike) -> Path:

@@ -77,11 +77,8 @@ def read_idx(path: str | os.PathLike, ndim: int) -> np.ndarray:
 
 
 def md5_of(path: str | os.PathLike) -> str:
-    digest = hashlib.md5()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "md5").hexdigest()
 
 
 def cache_dir() -> Path:
