@@ -60,7 +60,8 @@ def require_torch(command: str) -> None:
 def train(
     epochs: Annotated[int, typer.Option(help="Passes over the 60,000 training images.")] = _T.epochs,
     batch_size: Annotated[int, typer.Option(help="Images per optimiser step.")] = _T.batch_size,
-    lr: Annotated[float, typer.Option(help="Peak learning rate of the one-cycle schedule (AdamW).")] = _T.lr,
+    optimizer: Annotated[str, typer.Option(help="adamw, or sgd (Nesterov momentum 0.9).")] = _T.optimizer,
+    lr: Annotated[float, typer.Option(help="Peak learning rate of the one-cycle schedule.")] = _T.lr,
     weight_decay: Annotated[float, typer.Option(help="AdamW weight decay.")] = _T.weight_decay,
     label_smoothing: Annotated[float, typer.Option(help="Label smoothing of the cross-entropy loss, 0 = off.")] = _T.label_smoothing,
     dropout: Annotated[float, typer.Option(help="Dropout before each fully connected layer (training only).")] = _T.dropout,
@@ -83,7 +84,7 @@ def train(
     from mnist_edge.train.trainer import train as run_training
 
     run_training(TrainConfig(
-        epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+        epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr, weight_decay=weight_decay,
         label_smoothing=label_smoothing, dropout=dropout, rotate_deg=rotate_deg, scale=scale,
         shift_px=shift_px, elastic_alpha=elastic_alpha, elastic_sigma=elastic_sigma, ema_decay=ema_decay, seed=seed, device=device, threads=threads, limit=limit,
         out=str(out), data_dir=str(data_dir) if data_dir else None, resume=resume))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 class TrainConfig:
     epochs: int = 15
     batch_size: int = 128
+    optimizer: str = "adamw"  # adamw | sgd (Nesterov momentum 0.9)
     lr: float = 4e-3  # peak learning rate of the one-cycle schedule
     weight_decay: float = 1e-4
     label_smoothing: float = 0.05
