@@ -231,9 +231,10 @@ def cold_starts(cands: list[Candidate], cfg: BenchConfig, steps: Steps) -> None:
 
 def run_bench(cfg: BenchConfig, report: Report = lambda label, done, total: None) -> dict:
     """Measure everything cfg asks for; returns the report (and writes cfg.json_path if set)."""
-    from mnist_edge.sysinfo import system_info
+    from mnist_edge.sysinfo import load_average, system_info
 
     cfg.checked()
+    system = system_info()  # before the runs: the load average says how busy the machine was
     cands = onnx_candidates(cfg.models, cfg.threads[0])
     if cfg.torch:
         cands.append(torch_candidate(cfg.checkpoint, cands))
@@ -252,7 +253,7 @@ def run_bench(cfg: BenchConfig, report: Report = lambda label, done, total: None
         "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
         "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": cfg.command, "mnist_edge": mnist_edge.__version__,
-        "system": system_info(),
+        "system": {**system, "load_average_after": load_average()},
         "inputs": {"source": source, "images": int(len(pixels))},
         "settings": {"threads": cfg.threads, "batches": cfg.batches, "seconds": cfg.seconds,
                      "runs": cfg.runs, "warmup": cfg.warmup, "cold_starts": cfg.cold_starts,

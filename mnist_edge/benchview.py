@@ -37,9 +37,11 @@ def system_line(report: dict) -> str:
     board = f" on {s['board']}" if s.get("board") else ""
     source = ("MNIST test images" if inputs["source"] == "mnist-test"
               else "random pixels (MNIST test set not found)")
+    before, after = s.get("load_average"), s.get("load_average_after")
+    busy = f"; load average {before[0]:.2f} before, {after[0]:.2f} after" if before and after else ""
     return (f"{s['cpu']}{board} ({s['machine']}), {s['usable_cores']} usable cores; flags: "
             f"{describe_flags(s)}; onnxruntime {s['onnxruntime']} {s['execution_provider']}; "
-            f"inputs: {source}")
+            f"inputs: {source}{busy}")
 
 
 def models_table(report: dict) -> Table:

@@ -3,8 +3,8 @@
 What it is: the CPU model and the instruction-set flags that decide onnxruntime's kernels
 (x86: AVX2, AVX-512, AVX-512 VNNI, AVX-VNNI, AMX; ARM: asimd, asimddp (dot product), i8mm),
 read from /proc/cpuinfo where it exists; the board (device-tree model, e.g. a Raspberry Pi);
-core counts; OS, Python, numpy and onnxruntime versions and providers. Reads files, never
-runs anything, and never fails: what it cannot find is None.
+core counts; the load average; OS, Python, numpy and onnxruntime versions and providers.
+Reads files, never runs anything, and never fails: what it cannot find is None.
 What it isn't: a benchmark, or a judgement of whether the CPU is fast.
 """
 
@@ -114,7 +114,16 @@ def system_info() -> dict:
         "onnxruntime": onnxruntime.__version__,
         "onnxruntime_providers": onnxruntime.get_available_providers(),
         "execution_provider": "CPUExecutionProvider",
+        "load_average": load_average(),
     }
+
+
+def load_average() -> list[float] | None:
+    """1, 5 and 15 minute load averages: how busy the machine was (other processes skew timings)."""
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
 
 
 def describe_flags(info: dict) -> str:
