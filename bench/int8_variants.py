@@ -33,7 +33,7 @@ from mnist_edge.data import load_split
 from mnist_edge.export.config import ExportConfig
 from mnist_edge.export.files import sha256_of
 from mnist_edge.export.quantize import quantize_int8
-from mnist_edge.profile import profile_onnx
+from mnist_edge.profile import profile_paths
 from mnist_edge.runtime import OnnxModel, to_pixels
 from mnist_edge.sysinfo import system_info
 
@@ -123,10 +123,11 @@ def markdown(result: dict) -> str:
                      f"{100 * v['accuracy']:.2f}% | {100 * v['agreement']:.2f}% | {v['max_abs_logit_diff']:.3f} "
                      f"| {v['file_bytes'] / 1024:.0f} |")
     lines += ["", "Per-operator time at batch 256, 1 thread, ms per run (onnxruntime profiler, after its "
-              "graph optimisation):", ""]
+              "graph optimisation; median per node, the models in turns):", ""]
     for name, p in result["profiles"].items():
         ops = ", ".join(f"{op} {ms:.2f}" for op, ms in p["by_op_type"].items())
-        lines.append(f"- **{name}** (all kernels {p['kernel_ms']:.2f} ms): {ops}")
+        nodes = ", ".join(f"`{d['node']}` ({d['op']}) {d['ms']:.2f}" for d in p["by_node"][:6])
+        lines.append(f"- **{name}** (all kernels {p['kernel_ms']:.2f} ms): {ops}. Slowest nodes: {nodes}")
     return "\n".join(lines) + "\n"
 
 
@@ -167,10 +168,11 @@ def main() -> None:
                 "b1_p50_ratio": b1[name]["latency_ms"]["p50"] / fp32["b1_p50_ms"]})
             print(f"{name:34s} b256 {variants[-1]['b256_throughput_ratio']:.2f}x  b1 p50 "
                   f"{variants[-1]['b1_p50_ratio']:.2f}x  acc {variants[-1]['accuracy']:.4f}", flush=True)
-        profiles = {"fp32": profile_onnx(str(args.fp32), pixels[:256], 1, 30)}
+        profiled = {"fp32": str(args.fp32)}
         for name in PROFILED:
             _, cfg, move_relu, _ = VARIANTS[name]
-            profiles[name] = profile_onnx(str(paths[variant_key(cfg, move_relu)]), pixels[:256], 1, 30)
+            profiled[name] = str(paths[variant_key(cfg, move_relu)])
+        profiles = profile_paths(profiled, pixels[:256], threads=1, runs=60)
     result = {"system": system_info(), "fp32_model": {"path": str(args.fp32.relative_to(REPO))
                                                       if args.fp32.is_relative_to(REPO) else str(args.fp32),
                                                       "sha256": sha256_of(args.fp32)},

@@ -186,7 +186,7 @@ def main() -> None:
     atomic_write_text(RESULTS / "overhead.json", json.dumps(over, indent=2) + "\n")
     body = table(report, over)
     atomic_write_text(RESULTS / "bench.md", body)
-    spliced = [p.name for p in (REPO / "bench" / "README.md", REPO / "README.md") if splice(p, body)]
+    spliced = [str(p.relative_to(REPO)) for p in (REPO / "bench" / "README.md", REPO / "README.md") if splice(p, body)]
     print(body)
     print(f"wrote bench/results/bench.json, overhead.json, bench.md; table updated in: {', '.join(spliced) or 'nothing'}")
 
