@@ -21,6 +21,7 @@ class TrainConfig:
     rotate_deg: float = 10.0
     scale: float = 0.1
     shift_px: float = 2.0
+    clean_epochs: int = 0  # the last N epochs train on unaugmented images
     elastic_alpha: float = 24.0  # elastic distortion strength, pixels; 0 = off
     elastic_sigma: float = 4.0  # smoothness of the elastic field, pixels
     ema_decay: float = 0.0  # per-step decay of an exponential moving average of the weights; 0 = off

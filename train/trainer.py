@@ -81,12 +81,15 @@ def train_one_epoch(model, ema, opt, sched, images, labels, cfg, epoch, progress
     gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
     torch.manual_seed(cfg.seed * 1000 + epoch)  # dropout draws from the global generator
     order = torch.randperm(len(labels), generator=gen).to(labels.device)
+    augment = epoch < cfg.epochs - cfg.clean_epochs  # the last clean_epochs see the images as they are
     task = progress.add_task(f"epoch {epoch + 1}", total=math.ceil(len(labels) / cfg.batch_size))
     total_loss = 0.0
     for start in range(0, len(labels), cfg.batch_size):
         idx = order[start : start + cfg.batch_size]
-        x = random_affine(to_pixels(images[idx]), cfg.rotate_deg, cfg.scale, cfg.shift_px, gen,
-                          cfg.elastic_alpha, cfg.elastic_sigma)
+        x = to_pixels(images[idx])
+        if augment:
+            x = random_affine(x, cfg.rotate_deg, cfg.scale, cfg.shift_px, gen,
+                              cfg.elastic_alpha, cfg.elastic_sigma)
         loss = F.cross_entropy(model(channels_last(x)), labels[idx], label_smoothing=cfg.label_smoothing)
         opt.zero_grad(set_to_none=True)
         loss.backward()
