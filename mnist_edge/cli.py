@@ -68,6 +68,7 @@ def train(
     rotate_deg: Annotated[float, typer.Option(help="Augmentation: max random rotation, degrees.")] = _T.rotate_deg,
     scale: Annotated[float, typer.Option(help="Augmentation: max random zoom, fraction (0.1 = +-10%).")] = _T.scale,
     shift_px: Annotated[float, typer.Option(help="Augmentation: max random shift, pixels.")] = _T.shift_px,
+    clean_epochs: Annotated[int, typer.Option(help="The last N epochs train on unaugmented images.")] = _T.clean_epochs,
     elastic_alpha: Annotated[float, typer.Option(help="Augmentation: elastic distortion strength, pixels; 0 = off.")] = _T.elastic_alpha,
     elastic_sigma: Annotated[float, typer.Option(help="Augmentation: smoothness of the elastic field, pixels.")] = _T.elastic_sigma,
     ema_decay: Annotated[float, typer.Option(help="Per-step decay of a moving average of the weights that is evaluated and shipped; 0 = off.")] = _T.ema_decay,
@@ -80,14 +81,11 @@ def train(
     resume: Annotated[bool, typer.Option(help="Continue the run in --out from its last completed epoch.")] = False,
 ) -> None:
     """Fit the report's CNN on MNIST (GPU if present, else CPU)."""
+    config = TrainConfig(**locals())  # every option is a TrainConfig field of the same name
     require_torch("train")
     from mnist_edge.train.trainer import train as run_training
 
-    run_training(TrainConfig(
-        epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr, weight_decay=weight_decay,
-        label_smoothing=label_smoothing, dropout=dropout, rotate_deg=rotate_deg, scale=scale,
-        shift_px=shift_px, elastic_alpha=elastic_alpha, elastic_sigma=elastic_sigma, ema_decay=ema_decay, seed=seed, device=device, threads=threads, limit=limit,
-        out=str(out), data_dir=str(data_dir) if data_dir else None, resume=resume))
+    run_training(config)
 
 
 @app.command()

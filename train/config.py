@@ -33,6 +33,11 @@ class TrainConfig:
     data_dir: str | None = None
     resume: bool = False
 
+    def __post_init__(self):
+        # Folders may come in as Paths (the CLI); kept as str so the config is plain JSON.
+        self.out = str(self.out)
+        self.data_dir = None if self.data_dir is None else str(self.data_dir)
+
     def recipe(self) -> dict:
         """The fields that decide the result: a resumed run must match them."""
         ignore = {"out", "data_dir", "resume", "device", "threads"}
