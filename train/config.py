@@ -11,18 +11,18 @@ from dataclasses import dataclass, fields
 
 @dataclass
 class TrainConfig:
-    epochs: int = 15
+    epochs: int = 20
     batch_size: int = 128
     optimizer: str = "adamw"  # adamw | sgd (Nesterov momentum 0.9)
     lr: float = 4e-3  # peak learning rate of the one-cycle schedule
-    weight_decay: float = 1e-4
-    label_smoothing: float = 0.05
-    dropout: float = 0.25
+    weight_decay: float = 0.05  # decoupled (AdamW)
+    label_smoothing: float = 0.1
+    dropout: float = 0.1
     rotate_deg: float = 10.0
     scale: float = 0.1
     shift_px: float = 2.0
-    clean_epochs: int = 0  # the last N epochs train on unaugmented images
-    elastic_alpha: float = 24.0  # elastic distortion strength, pixels; 0 = off
+    clean_epochs: int = 2  # the last N epochs train on unaugmented images
+    elastic_alpha: float = 0.0  # elastic distortion strength, pixels; 0 = off
     elastic_sigma: float = 4.0  # smoothness of the elastic field, pixels
     ema_decay: float = 0.0  # per-step decay of an exponential moving average of the weights; 0 = off
     seed: int = 0
