@@ -54,7 +54,7 @@ class BenchConfig:
     torch: bool = False
     checkpoint: str | None = None
     profile: bool = False
-    profile_runs: int = 20
+    profile_runs: int = 50
     json_path: str | None = None
     command: str | None = None
 

@@ -152,8 +152,8 @@ def test_parse_trace_counts_only_the_timed_runs():
     p = parse_trace(events, runs=2)
     assert p["runs"] == 2 and p["run_ms"] == pytest.approx(0.05)
     assert p["by_op_type"] == pytest.approx({"Conv": 0.0315, "Gemm": 0.01})
-    assert p["by_node"][0] == {"node": "conv", "op": "Conv", "ms": pytest.approx(0.0315)}
-    assert p["kernel_ms"] == pytest.approx(0.0415)
+    assert p["by_node"][0] == {"node": "conv", "op": "Conv", "ms": pytest.approx(0.0315), "min_ms": pytest.approx(0.031)}
+    assert p["kernel_ms"] == pytest.approx(0.0415) and p["kernel_min_ms"] == pytest.approx(0.041)
 
 
 # --- end to end through the CLI -----------------------------------------------------------
