@@ -120,7 +120,7 @@ def main() -> None:
         fp32 = str(REPO / "artifacts" / "mnist_cnn.onnx")
         report = {
             "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "command": "python bench/footprint.py " + shlex.join(sys.argv[1:]),
+            "command": shlex.join(["python", "bench/footprint.py", *sys.argv[1:]]),
             "host": {"machine": platform.machine(), "python": platform.python_version()},
             "runtime": {"install": f"pip install {wheel.name}", **venv_report(runtime, runtime_s)},
             "training": {"install": f"pip install {TORCH}; pip install '{wheel.name}[train]'",
