@@ -44,7 +44,7 @@ def run_bench(args) -> dict:
     cli = Path(sys.executable).parent / "mnist-edge"
     models = [str(Path(args.models_dir, SHIPPED[p])) for p in ("fp32", "int8")] if args.models_dir else []
     cmd = [str(cli), "bench", *models, "--seconds", str(args.seconds), "--cold-starts", "5", "--profile",
-           "--json", str(out)]
+           "--json", str(out.relative_to(REPO))]
     if args.data_dir:
         cmd += ["--data-dir", args.data_dir]
     if args.checkpoint:
@@ -133,7 +133,9 @@ def table(report: dict, over: dict) -> str:
              f"{s['usable_cores']} usable cores; flags: {flags}), {s['os']}, Python {s['python']}, "
              f"onnxruntime {s['onnxruntime']} ({s['execution_provider']}); {load(s)}; inputs: "
              f"{'MNIST test images' if report['inputs']['source'] == 'mnist-test' else 'random pixels'}. "
-             f"Command: `{report['command']}`.", ""]
+             f"Command: `{report['command']}`. Models: "
+             + ", ".join(f"`{m['path']}` (SHA-256 {m['sha256'][:12]}...)" for m in report["models"]
+                         if m["kind"] == "onnxruntime") + ".", ""]
     head = ["model", "threads", "batch-1 p50 / p90 / p99 (ms)"] + [f"img/s @ batch {b}" for b in settings["batches"]]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * 2 + "---:|" * (len(head) - 2)]
     for label in labels:
@@ -179,11 +181,17 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=None, help="also a torch eager row (needs torch)")
     parser.add_argument("--models-dir", default=None,
                         help="folder of an export (mnist_cnn.onnx, mnist_cnn.int8.onnx); default: the shipped models")
+    parser.add_argument("--from-json", action="store_true",
+                        help="measure nothing: rewrite the table from bench/results/bench.json and overhead.json")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    report = run_bench(args)
-    over = overhead(report)
-    atomic_write_text(RESULTS / "overhead.json", json.dumps(over, indent=2) + "\n")
+    if args.from_json:  # only redo the table from the last run's files
+        report = json.loads((RESULTS / "bench.json").read_text())
+        over = json.loads((RESULTS / "overhead.json").read_text())
+    else:
+        report = run_bench(args)
+        over = overhead(report)
+        atomic_write_text(RESULTS / "overhead.json", json.dumps(over, indent=2) + "\n")
     body = table(report, over)
     atomic_write_text(RESULTS / "bench.md", body)
     spliced = [str(p.relative_to(REPO)) for p in (REPO / "bench" / "README.md", REPO / "README.md") if splice(p, body)]
