@@ -128,15 +128,21 @@ def share_site(source: Path, target: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def sandboxes(request, project_wheel, mnist_dir, tmp_path_factory) -> dict[str, Arm]:
+def sandbox_script() -> Path:
+    """The sandbox script; skips (fails in CI) before anything is built when it is absent."""
+    if not SANDBOX.is_file():
+        unavailable(f"arm64 sandbox not found at {SANDBOX} (set MNIST_EDGE_ARM64_SANDBOX)")
+    return SANDBOX
+
+
+@pytest.fixture(scope="session")
+def sandboxes(request, sandbox_script, project_wheel, mnist_dir, tmp_path_factory) -> dict[str, Arm]:
     """Both CPUs set up once per session, their runtime test groups started in the background.
 
     The site and sysroot are identical for both CPUs (only qemu's -cpu and the fake
     /proc/cpuinfo differ), so the first CPU's are copied for the others; each CPU has its own
     cache dir only so that both can run at the same time on CI's two cores.
     """
-    if not SANDBOX.is_file():
-        unavailable(f"arm64 sandbox not found at {SANDBOX} (set MNIST_EDGE_ARM64_SANDBOX)")
     env = host_env()
     env["MNIST_EDGE_CACHE_DIR"] = str(tmp_path_factory.mktemp("arm-cache"))  # never download
     specs = ["-w", str(project_wheel), "-w", "pytest"]
