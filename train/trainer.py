@@ -190,8 +190,8 @@ def write_results(out: Path, cfg, common: dict, history: list[dict], model, cons
     metrics = {**common, "parameters": count_parameters(model), "epochs": history,
                "final_test_accuracy": history[-1]["test_accuracy"] if history else None,
                "wall_time_s": history[-1]["elapsed_s"] if history else 0.0,
-               "test_images": None, "config": {**common["config"], "full": asdict(cfg)}}
-    metrics["test_images"] = min(cfg.limit, 10_000) if cfg.limit else 10_000
+               "test_images": min(cfg.limit, 10_000) if cfg.limit else 10_000,
+               "config": {**common["config"], "full": asdict(cfg)}}
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     plot_curve(history, out / "curve.png")
     console.print(f"wrote {out / CHECKPOINT_NAME}, {out / 'metrics.json'}, {out / 'curve.png'}")
