@@ -7,10 +7,10 @@ measures on this machine, all variants and the FP32 baseline taking turns in one
 (mnist_edge.benchloop.time_cell): throughput at batch 256 and p50 latency at batch 1, one
 thread; accuracy and agreement with FP32 on the 10,000 MNIST test images; per-operator
 profiles of the key variants. Writes bench/results/int8_variants.json and .md (atomically).
-What it isn't: a test, or the benchmark of the shipped models (bench/regenerate.py).
+What it isn't: a test, or the benchmark of the shipped models (bench/scripts/regenerate.py).
 Needs the [train] extra (onnx, onnxruntime.quantization) and the MNIST files.
 
-    python bench/int8_variants.py [--fp32 artifacts/mnist_cnn.onnx] [--data-dir DIR] [--seconds 120]
+    python -m mnist_edge.bench.scripts.int8_variants [--fp32 artifacts/mnist_cnn.onnx] [--data-dir DIR] [--seconds 120]
 """
 
 from __future__ import annotations

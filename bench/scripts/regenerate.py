@@ -9,9 +9,9 @@ described (bench/results/bench.md) and puts it between the markers
 <!-- bench-table:start --> and <!-- bench-table:end --> of bench/README.md and of README.md
 (where they are). All files are written atomically. On a Raspberry Pi: the defaults take
 about two minutes; --seconds shortens the steady-state part.
-What it isn't: the INT8 research (bench/int8_variants.py) or a test.
+What it isn't: the INT8 research (bench/scripts/int8_variants.py) or a test.
 
-    python bench/regenerate.py [--seconds 60] [--data-dir DIR] [--checkpoint runs/train/checkpoint.pt]
+    python -m mnist_edge.bench.scripts.regenerate [--seconds 60] [--data-dir DIR] [--checkpoint runs/train/checkpoint.pt]
 """
 
 from __future__ import annotations
