@@ -31,6 +31,8 @@ from pathlib import Path
 
 from mnist_edge.bench.scripts.common import REPO, machine, run_child
 
+from mnist_edge.contract import MODEL_FILES
+
 TORCH = "torch==2.13.0"  # as scripts/test.sh and the README install it
 MiB = 1024 * 1024
 # What pip may install for a Raspberry Pi OS 64-bit (glibc 2.36) with CPython 3.11.
@@ -109,7 +111,7 @@ def main() -> None:
             *AARCH64, wheel)
         aarch64_s = time.monotonic() - start
         script = str(runtime / "bin" / "mnist-edge")
-        fp32 = str(REPO / "artifacts" / "mnist_cnn.onnx")
+        fp32 = str(REPO / "artifacts" / MODEL_FILES["fp32"])
         report = {
             "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "command": shlex.join(["python", "-m", "mnist_edge.bench.scripts.footprint", *sys.argv[1:]]),

@@ -35,6 +35,7 @@ from mnist_edge.export.files import sha256_of
 from mnist_edge.export.quantize import quantize_int8
 
 from mnist_edge.atomic import atomic_write_text
+from mnist_edge.contract import MODEL_FILES
 from mnist_edge.data.mnist import load_split
 from mnist_edge.model.session import OnnxModel, as_model_input
 
@@ -134,7 +135,7 @@ def markdown(result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fp32", type=Path, default=REPO / "artifacts" / "mnist_cnn.onnx")
+    parser.add_argument("--fp32", type=Path, default=REPO / "artifacts" / MODEL_FILES["fp32"])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seconds", type=float, default=120.0, help="budget of the batch-256 cell (batch 1: half)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")

@@ -30,7 +30,7 @@ from mnist_edge.bench.scripts.common import REPO
 from mnist_edge.bench.stats import percentile
 
 from mnist_edge.atomic import atomic_write_text
-from mnist_edge.contract import MODEL_FILES
+from mnist_edge.contract import CARD_JSON, MODEL_FILES
 from mnist_edge.model.session import OnnxModel
 
 RESULTS = REPO / "bench" / "results"
@@ -93,7 +93,7 @@ def overhead(report: dict) -> dict:
 
 def card_accuracy(report: dict) -> dict[str, float]:
     """precision -> test accuracy, from the model_card.json beside the benchmarked models."""
-    card = Path(report["models"][0]["path"]).parent / "model_card.json"
+    card = Path(report["models"][0]["path"]).parent / CARD_JSON
     if not card.is_file():
         return {}
     models = json.loads(card.read_text()).get("models", {})

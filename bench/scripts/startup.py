@@ -27,9 +27,11 @@ from pathlib import Path
 
 from mnist_edge.bench.scripts.common import REPO, machine, run_child
 
+from mnist_edge.contract import MODEL_FILES
+
 BASELINE = "import onnxruntime, numpy, PIL.Image"
 TARGETS = {"wall": 1.4, "peak_rss": 1.2}
-MODEL = REPO / "artifacts" / "mnist_cnn.int8.onnx"
+MODEL = REPO / "artifacts" / MODEL_FILES["int8"]
 # The floor: what onnxruntime alone needs to load the model and run one image, with predict's
 # session settings; no preprocessing, no CLI.
 SESSION = ("o = onnxruntime.SessionOptions(); o.intra_op_num_threads = 1; o.inter_op_num_threads = 1; "
