@@ -172,13 +172,17 @@ def _flatten_alpha(rgba: np.ndarray) -> np.ndarray:
 
 
 def preprocess_image(img: Image.Image, source: str = "<image>") -> np.ndarray:
-    """One digit image -> (28, 28) float32 in [0, 1], white digit on black, MNIST-placed."""
-    gray, smooth, ground = _white_on_black(to_grayscale(img, source))  # (H, W) x 2, float
-    box = _digit_box(gray, smooth, ground)
-    boxed = None if box is None else _boxed_digit(gray, box, ground)
-    if boxed is None:
+    """One digit image -> (28, 28) float32 in [0, 1], white digit on black, MNIST-placed.
+
+    mnist_edge.image.fit_digit does the work (background removal, the digit among the marks);
+    a blank page is a UserError, a "not_a_digit" verdict is left to fit_digit's callers.
+    """
+    from mnist_edge.image.digit import fit_digit  # mnist_edge.image imports this module
+
+    fitted = fit_digit(img, source)
+    if fitted.reason == "blank":
         raise UserError(f"{source}: no digit found (blank image)")
-    return _place(*boxed)
+    return fitted.pixels
 
 
 def preprocess_file(path: str | os.PathLike) -> np.ndarray:
