@@ -39,10 +39,10 @@ def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
 
 def ink_signal(gray: np.ndarray) -> InkSignal:
     """(H, W) grey in [0, 1] -> the ink signal (module docstring)."""
-    cell = 0 if min(gray.shape) < SMALL else max(12, min(gray.shape) // 8)
+    cell = 0 if min(gray.shape) < SMALL else max(12, min(gray.shape) // 6)
     dark = _ink_is_dark(gray, cell)
     x = 1.0 - gray if dark else gray  # (H, W) ink bright
-    ground = _background(x, cell, BACKGROUND_QUANTILE)
+    ground = _opened_background(x, cell) if cell else _background(x, cell, BACKGROUND_QUANTILE)
     s = (x - ground) / np.maximum(1.0 - ground, 0.1)
     s -= quantile(s, 0.5) if cell else 0.0  # paper at 0 (the ink is a minority of pixels)
     return InkSignal(s.astype(np.float32), dark, cell, robust_std(s))
@@ -59,6 +59,29 @@ def _background(x: np.ndarray, cell: int, q: float) -> np.ndarray:
     if not cell:
         return np.full(x.shape, quantile(border(x), 0.5), np.float32)
     return upsample(_neighbour_median(block_quantile(x, cell, q)), x.shape, cell)
+
+
+def _opened_background(x: np.ndarray, cell: int) -> np.ndarray:
+    """(H, W) ink-bright image -> its background: a grey opening wider than any stroke.
+
+    The opening (min filter, then max filter, over a window of about `cell` px) removes every
+    bright structure narrower than the window, the strokes, and keeps what is wider: paper,
+    light fall-off, a shadow's edge, the table. Done on a copy reduced STEP times (box average,
+    which also averages noise and dust away), smoothed and brought back bilinearly.
+    """
+    step = max(1, cell // 8)
+    reduced = block_quantile(x, step, 0.5) if step > 1 else x  # (H/step, W/step)
+    k = max(3, cell // step) | 1
+    opened = _max_filter(-_max_filter(-reduced, k), k)
+    return upsample(box_blur(opened, 3), x.shape, step)
+
+
+def _max_filter(a: np.ndarray, k: int) -> np.ndarray:
+    """(H, W) -> (H, W): maximum over a k x k window (edges replicated), separably."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    p = np.pad(a, k // 2, mode="edge")
+    return sliding_window_view(sliding_window_view(p, k, axis=0).max(-1), k, axis=1).max(-1)
 
 
 def block_quantile(a: np.ndarray, cell: int, q: float) -> np.ndarray:

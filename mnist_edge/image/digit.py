@@ -31,6 +31,10 @@ SAUVOLA_K, SAUVOLA_R = 0.3, 0.5
 BOX_THRESHOLD = 0.25  # of the digit's peak: the 20 px box (MNIST's own boxes at 25%)
 MERGE_GAP = 0.2  # pieces closer than this x the digit's size belong to it
 BORDER_SHARE = 0.05  # a mark touching the border is the digit only if inner marks are this weak
+SPECK = 0.06  # a digit is at least this fraction of the image's shorter side (photos)
+FAINT = 1.6  # a digit's mean ink signal is at least this many times the noise floor
+DASH = 2.5  # width / height beyond which a mark is a horizontal stroke, not a digit
+FILLED = 0.65  # share of its box a mark fills beyond which it is a blob, not strokes
 
 
 @dataclass
@@ -60,12 +64,12 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     if not small:
         mask &= ~ruling_lines(mask)
     comps = label(mask, np.clip(sb, 0, None))
-    faint = label(sb > 0.5 * floor, sb)  # pieces joined by fainter ink belong together
-    cluster = faint.label[np.searchsorted(faint.row * (s.shape[1] + 2) + faint.start,
-                                          comps.row * (s.shape[1] + 2) + comps.start, "right") - 1]
-    comps.cluster = np.zeros(comps.count, int)
-    comps.cluster[comps.label] = cluster
-    group, verdict = _choose(comps, s.shape, small)
+    comps.cluster = _containing(label(sb > 0.5 * floor, sb), comps)  # joined by fainter ink: one digit
+    grown = label(bg.box_blur(mask.astype(np.float32), 5) > 0, sb)  # marks 2 px apart joined
+    h, w = s.shape
+    edge = (grown.top <= 1) | (grown.left <= 1) | (grown.bottom >= h - 1) | (grown.right >= w - 1)
+    comps.on_border = edge[_containing(grown, comps)]  # touching the border, or a mark that does
+    group, verdict = _choose(comps, s.shape, small, floor)
     if group is None:
         return _refused("blank", verdict)
     region = _region(comps, group, s, signal.noise, small)
@@ -75,6 +79,15 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     if pixels is None:
         return _refused("blank", "no ink in the digit's box")
     return Fitted(pixels, "not_a_digit" if verdict else None, verdict, box)
+
+
+def _containing(outer: Components, inner: Components) -> np.ndarray:
+    """(inner.count,) the label of the outer component holding each inner one (outer covers inner)."""
+    width = int(max(outer.right.max(initial=0), inner.right.max(initial=0))) + 2
+    run = np.searchsorted(outer.row * width + outer.start, inner.row * width + inner.start, "right") - 1
+    out = np.zeros(inner.count, int)
+    out[inner.label] = outer.label[run]
+    return out
 
 
 def _refused(reason: str, detail: str) -> Fitted:
@@ -100,7 +113,7 @@ def _max3(grid: np.ndarray) -> np.ndarray:
     return np.max([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)], axis=0)
 
 
-def _choose(c: Components, shape: tuple[int, int], small: bool) -> tuple[list[int] | None, str]:
+def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float) -> tuple[list[int] | None, str]:
     """-> (labels of the digit's pieces, "" or why it is not one digit) or (None, why blank)."""
     if c.count == 0:
         return None, "no mark"
@@ -108,8 +121,7 @@ def _choose(c: Components, shape: tuple[int, int], small: bool) -> tuple[list[in
         dust = c.area < 2
     else:
         dust = c.area < max(4, 0.03 * c.area.max(), 2e-4 * shape[0] * shape[1])
-    on_border = (c.top == 0) | (c.left == 0) | (c.bottom == shape[0]) | (c.right == shape[1])
-    on_border &= not small
+    on_border = c.on_border & (not small)
     inner = ~dust & ~on_border
     candidates = inner if inner.any() and c.mass[inner].max() >= BORDER_SHARE * c.mass.max() else ~dust
     if not candidates.any():
@@ -117,8 +129,18 @@ def _choose(c: Components, shape: tuple[int, int], small: bool) -> tuple[list[in
     main = int(np.argmax(np.where(candidates, c.mass, -1)))
     group = _merge(c, main, ~dust & (on_border == on_border[main]))
     t, b, l, r = _group_box(c, group)
-    if not small and max(b - t, r - l) < 0.04 * min(shape):
+    if small:
+        return group, ""
+    if max(b - t, r - l) < SPECK * min(shape):
         return None, "only specks"
+    if c.mass[group].sum() < FAINT * floor * c.area[group].sum():
+        return None, "only faint marks (light, shadow)"
+    if on_border[main] and (max(b - t, r - l) > 4 * min(b - t, r - l) or max(b - t, r - l) < 0.3 * min(shape)):
+        return None, "only marks at the border (the page's edge, a shadow's corner)"
+    if r - l > DASH * (b - t):
+        return group, "a horizontal stroke (a dash, not a digit)"
+    if c.area[group].sum() > FILLED * (b - t) * (r - l) and 0.5 < (r - l) / (b - t) < 2:
+        return group, "a filled blob (a smudge, a filled shape), not strokes"
     return group, _several(c, group, ~dust & ~on_border & ~np.isin(np.arange(c.count), group))
 
 

@@ -54,6 +54,7 @@ def _smudge(size: int, rng: np.random.Generator) -> np.ndarray:
     ys, xs = np.mgrid[0:size, 0:size] / size
     cy, cx, r = rng.uniform(0.3, 0.7), rng.uniform(0.3, 0.7), rng.uniform(0.15, 0.35)
     blob = np.exp(-((ys - cy) ** 2 + (xs - cx) ** 2) / (2 * r * r))
+    blob *= np.sin(np.pi * ys) * np.sin(np.pi * xs)  # fades out before the field's edge
     return (rng.uniform(0.1, 0.3) * blob).astype(np.float32)
 
 
