@@ -122,10 +122,18 @@ def _interp_axis(a: np.ndarray, n: int, cell: int, axis: int) -> np.ndarray:
 
 
 def box_blur(a: np.ndarray, k: int) -> np.ndarray:
-    """(H, W) -> (H, W): mean over a k x k window (edges replicated), via an integral image."""
+    """(H, W) -> (H, W) float32: mean over a k x k window (edges replicated).
+
+    Small windows add shifted copies (separable, float32); large ones use an integral image.
+    """
     if k <= 1:
         return a
-    c = integral(np.pad(a, k // 2, mode="edge"))
+    p = np.pad(a.astype(np.float32, copy=False), k // 2, mode="edge")
+    if k <= 9:
+        h, w = a.shape
+        rows = sum(p[i : i + h] for i in range(k))  # (H, W + k - 1)
+        return sum(rows[:, j : j + w] for j in range(k)) / np.float32(k * k)
+    c = integral(p)
     return ((c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]) / (k * k)).astype(np.float32)
 
 

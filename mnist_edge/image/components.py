@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LINE_SPAN = 0.6  # a ruling line covers at least this fraction of the page's width (or height)
+LINE_SPAN = 0.45  # a ruling line covers at least this fraction of the page's width (or height)
 LINE_TILTS = np.tan(np.radians(np.arange(-3.0, 3.01, 0.75)))  # angles tried for ruling lines
 
 

@@ -24,6 +24,7 @@ from mnist_edge.image import background as bg
 from mnist_edge.image.components import Components, label, ruling_lines
 from mnist_edge.image.fit import SIZE, fit
 from mnist_edge.image.grey import to_grey
+from mnist_edge.image.holes import ribbon_holes
 
 MIN_CONTRAST = 0.06  # ink signal (fraction of the paper's brightness) below which nothing is ink
 NOISE_FLOOR = 5.0  # ink must stand this many noise stds above the paper (blurred signal)
@@ -32,9 +33,10 @@ BOX_THRESHOLD = 0.25  # of the digit's peak: the 20 px box (MNIST's own boxes at
 MERGE_GAP = 0.2  # pieces closer than this x the digit's size belong to it
 BORDER_SHARE = 0.05  # a mark touching the border is the digit only if inner marks are this weak
 SPECK = 0.06  # a digit is at least this fraction of the image's shorter side (photos)
-FAINT = 1.6  # a digit's mean ink signal is at least this many times the noise floor
+FAINT = 1.35  # a digit's mean ink signal is at least this many times the noise floor
 DASH = 2.5  # width / height beyond which a mark is a horizontal stroke, not a digit
-FILLED = 0.65  # share of its box a mark fills beyond which it is a blob, not strokes
+SOFT = 0.12  # edge width (contrast / steepest gradient) over the mark's size beyond which it is a blot
+FILLED = 0.85  # share of its box a mark fills beyond which it is a blob, not strokes
 
 
 @dataclass
@@ -73,12 +75,31 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     if group is None:
         return _refused("blank", verdict)
     region = _region(comps, group, s, signal.noise, small)
+    core = comps.mask_of(np.array(group), s.shape)
+    level = bg.quantile(s[core], 0.5)  # the strokes' typical ink signal
+    if not small and _soft(sb, core, level):
+        return _refused("blank", "a soft blot without strokes (a smudge)")
+    holes = ribbon_holes(region, _box(np.where(region, s if small else sb, 0.0)))
     ink = np.where(region, np.clip(s, 0, None), 0.0).astype(np.float32)
-    box = _box(np.where(region, s if small else sb, 0.0))
+    ink[holes] = level
+    box = _box(np.where(region, s if small else sb, 0.0) + holes * level)
     pixels = fit(ink, box)
     if pixels is None:
         return _refused("blank", "no ink in the digit's box")
     return Fitted(pixels, "not_a_digit" if verdict else None, verdict, box)
+
+
+def _soft(sb: np.ndarray, core: np.ndarray, level: float) -> bool:
+    """A blot whose edges are as wide as it is (a smudge, a shadow's blob), not a pen's strokes.
+
+    The steepest ink gradients of strokes, even out of focus, rise over a fraction of the
+    digit's size; a smudge rises over about its own radius.
+    """
+    t, b, l, r = _box(core.astype(np.float32))
+    patch = sb[t:b, l:r]
+    gy, gx = np.gradient(patch)
+    steep = bg.quantile(np.hypot(gy, gx), 0.98)
+    return level > SOFT * steep * max(b - t, r - l)
 
 
 def _containing(outer: Components, inner: Components) -> np.ndarray:
@@ -127,13 +148,13 @@ def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float) ->
     if not candidates.any():
         return None, "only dust"
     main = int(np.argmax(np.where(candidates, c.mass, -1)))
-    group = _merge(c, main, ~dust & (on_border == on_border[main]))
+    group = _merge(c, main, ~dust & (on_border == on_border[main]), 0.5 * SPECK * min(shape))
     t, b, l, r = _group_box(c, group)
     if small:
         return group, ""
     if max(b - t, r - l) < SPECK * min(shape):
         return None, "only specks"
-    if c.mass[group].sum() < FAINT * floor * c.area[group].sum():
+    if c.mass[group].sum() < FAINT * min(floor, 0.1) * c.area[group].sum():
         return None, "only faint marks (light, shadow)"
     if on_border[main] and (max(b - t, r - l) > 4 * min(b - t, r - l) or max(b - t, r - l) < 0.3 * min(shape)):
         return None, "only marks at the border (the page's edge, a shadow's corner)"
@@ -144,12 +165,12 @@ def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float) ->
     return group, _several(c, group, ~dust & ~on_border & ~np.isin(np.arange(c.count), group))
 
 
-def _merge(c: Components, main: int, allowed: np.ndarray) -> list[int]:
-    """The main component plus every allowed one within MERGE_GAP x the group's size, repeatedly."""
+def _merge(c: Components, main: int, allowed: np.ndarray, least: float) -> list[int]:
+    """The main component plus every allowed one within MERGE_GAP x the group's size (>= least px), repeatedly."""
     group = [main]
     while True:
         t, b, l, r = _group_box(c, group)
-        reach = MERGE_GAP * max(b - t, r - l)
+        reach = max(MERGE_GAP * max(b - t, r - l), least)
         gap_y = np.maximum(0, np.maximum(c.top - b, t - c.bottom))
         gap_x = np.maximum(0, np.maximum(c.left - r, l - c.right))
         gap = np.maximum(gap_y, gap_x)

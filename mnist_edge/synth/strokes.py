@@ -39,7 +39,8 @@ def grow(cov: np.ndarray, k: int) -> np.ndarray:
     if k < 3:
         return cov
     img = Image.fromarray(np.round(cov * 255).astype(np.uint8)).filter(ImageFilter.MaxFilter(k))
-    return np.asarray(img.filter(ImageFilter.GaussianBlur(1)), dtype=np.float32) / 255
+    grown = np.asarray(img.filter(ImageFilter.GaussianBlur(1)), dtype=np.float32) / 255
+    return np.where(grown > 1.5 / 255, grown, 0.0).astype(np.float32)  # no 1/255 haze from the blur
 
 
 def shrink(cov: np.ndarray, k: int) -> np.ndarray:
