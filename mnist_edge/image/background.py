@@ -37,9 +37,9 @@ def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
     return gray[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3), dtype=np.float32), f
 
 
-def ink_signal(gray: np.ndarray) -> InkSignal:
-    """(H, W) grey in [0, 1] -> the ink signal (module docstring)."""
-    cell = 0 if min(gray.shape) < SMALL else max(12, min(gray.shape) // 6)
+def ink_signal(gray: np.ndarray, flat: bool = False) -> InkSignal:
+    """(H, W) grey in [0, 1] -> the ink signal (module docstring); flat: one background level."""
+    cell = 0 if flat or min(gray.shape) < SMALL else max(12, min(gray.shape) // 3)
     dark = _ink_is_dark(gray, cell)
     x = 1.0 - gray if dark else gray  # (H, W) ink bright
     ground = _opened_background(x, cell) if cell else _background(x, cell, BACKGROUND_QUANTILE)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 LINE_SPAN = 0.45  # a ruling line covers at least this fraction of the page's width (or height)
+LINE_ROWS = 4  # a ruling line is at most this many rows thick (in analysed pixels)
 LINE_TILTS = np.tan(np.radians(np.arange(-3.0, 3.01, 0.75)))  # angles tried for ruling lines
 
 
@@ -109,7 +110,7 @@ def paint_runs(row: np.ndarray, start: np.ndarray, end: np.ndarray, shape: tuple
 
 
 def ruling_lines(mask: np.ndarray) -> np.ndarray:
-    """(H, W) bool of pixels on ruling lines: >= 2 parallel straight lines spanning the page.
+    """(H, W) bool of pixels on ruling lines: >= 2 thin parallel straight lines spanning the page.
 
     For each small tilt, the mask is projected along it; a row of the projection holding more
     than LINE_SPAN of the page's width is a line. Two or more are needed: one long straight
@@ -126,9 +127,19 @@ def ruling_lines(mask: np.ndarray) -> np.ndarray:
             if best is None or len(found) > len(best[1]):
                 best = (k, found, profile)
         k, found, profile = best
+        found = _thin_lines(found)
         if len(found) >= 2:
             near = np.flatnonzero(profile > 0.3 * length)  # the line's fainter edge rows too
             near = near[np.min(np.abs(near[:, None] - found[None, :]), axis=1) <= 2]
             on = np.isin(k, near)
             lines[ys[on], xs[on]] = True
     return lines
+
+
+def _thin_lines(rows: np.ndarray) -> np.ndarray:
+    """The rows in groups of at most LINE_ROWS consecutive ones: a thick bar (a 7's) is no ruling."""
+    if rows.size == 0:
+        return rows
+    breaks = np.flatnonzero(np.diff(rows) > 1) + 1
+    groups = np.split(rows, breaks)
+    return np.concatenate([g for g in groups if len(g) <= LINE_ROWS] or [rows[:0]])

@@ -50,8 +50,9 @@ class Fitted:
 
 
 def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
-    gray, _ = bg.reduce_for_analysis(to_grey(img, source))  # (H, W) in [0, 1]
-    signal = bg.ink_signal(gray)
+    gray, flat = to_grey(img, source)
+    gray, _ = bg.reduce_for_analysis(gray)  # (H, W) in [0, 1]
+    signal = bg.ink_signal(gray, flat)
     return fit_signal(signal)
 
 
@@ -79,7 +80,7 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     level = bg.quantile(s[core], 0.5)  # the strokes' typical ink signal
     if not small and _soft(sb, core, level):
         return _refused("blank", "a soft blot without strokes (a smudge)")
-    holes = ribbon_holes(region, _box(np.where(region, s if small else sb, 0.0)))
+    holes = ribbon_holes(core | (region & (s > 0.5 * level)), _box(np.where(region, s if small else sb, 0.0)))
     ink = np.where(region, np.clip(s, 0, None), 0.0).astype(np.float32)
     ink[holes] = level
     box = _box(np.where(region, s if small else sb, 0.0) + holes * level)
@@ -97,6 +98,8 @@ def _soft(sb: np.ndarray, core: np.ndarray, level: float) -> bool:
     """
     t, b, l, r = _box(core.astype(np.float32))
     patch = sb[t:b, l:r]
+    if min(patch.shape) < 3:
+        return False
     gy, gx = np.gradient(patch)
     steep = bg.quantile(np.hypot(gy, gx), 0.98)
     return level > SOFT * steep * max(b - t, r - l)

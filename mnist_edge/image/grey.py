@@ -19,10 +19,14 @@ from mnist_edge import preprocess
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
 
 
-def to_grey(img: Image.Image, source: str = "<image>") -> np.ndarray:
-    """(H, W) float32 in [0, 1], long side <= preprocess.MAX_SIDE."""
+def to_grey(img: Image.Image, source: str = "<image>") -> tuple[np.ndarray, bool]:
+    """-> ((H, W) float32 in [0, 1], long side <= preprocess.MAX_SIDE; True if the ground is flat).
+
+    The ground is flat when the strokes were put on it here (mostly transparent images): there
+    is no lighting to remove, and a background model could only take thick strokes for paper.
+    """
     if img.mode not in preprocess._ALPHA_MODES and "transparency" not in img.info:
-        return preprocess.to_grayscale(img, source)
+        return preprocess.to_grayscale(img, source), False
     rgba = img.convert("RGBA")
     factor = -(-max(rgba.size) // preprocess.MAX_SIDE)
     a = np.asarray(rgba, dtype=np.float32) / 255  # (H, W, 4)
@@ -32,7 +36,7 @@ def to_grey(img: Image.Image, source: str = "<image>") -> np.ndarray:
         a[..., :3] *= a[..., 3:]
         a = a.reshape(h // factor, factor, w // factor, factor, 4).mean(axis=(1, 3))
         a[..., :3] /= np.maximum(a[..., 3:], 1e-6)
-    return composite(a[..., :3] @ _LUMA, a[..., 3])
+    return composite(a[..., :3] @ _LUMA, a[..., 3]), bool(a[..., 3].mean() < 0.5)
 
 
 def composite(lum: np.ndarray, alpha: np.ndarray) -> np.ndarray:

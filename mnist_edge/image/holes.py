@@ -15,7 +15,7 @@ import numpy as np
 
 from mnist_edge.image.components import Components, label
 
-ELONGATED = 3.0  # perimeter^2 / (4 pi area): 1 for a disc, ~1.3 for a square, 4+ for a ribbon
+ELONGATED = 4.5  # perimeter^2 / (4 pi area): 1 for a disc, ~1.3 for a square, ~3 for a narrow 0, 5+ for a ribbon
 THICKER = 3.0  # a ribbon is at most this many times as thick as the rim around it
 THINNER = 0.4  # and at least this: thinner slits are gaps between strokes written close together
 HOLLOW = 0.2  # the ribbons are at least this share of the filled digit: it is hollow, not gappy
