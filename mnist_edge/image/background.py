@@ -39,7 +39,7 @@ def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
 
 def ink_signal(gray: np.ndarray, flat: bool = False) -> InkSignal:
     """(H, W) grey in [0, 1] -> the ink signal (module docstring); flat: one background level."""
-    cell = 0 if flat or min(gray.shape) < SMALL else max(12, min(gray.shape) // 3)
+    cell = 0 if flat or min(gray.shape) < SMALL else max(12, min(gray.shape) // 6)
     dark = _ink_is_dark(gray, cell)
     x = 1.0 - gray if dark else gray  # (H, W) ink bright
     ground = _opened_background(x, cell) if cell else _background(x, cell, BACKGROUND_QUANTILE)

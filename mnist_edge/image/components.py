@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 LINE_SPAN = 0.45  # a ruling line covers at least this fraction of the page's width (or height)
-LINE_ROWS = 4  # a ruling line is at most this many rows thick (in analysed pixels)
+LINE_ROWS = 4  # a ruling line is at most this many rows thick (or 3% of the page, if more)
 LINE_TILTS = np.tan(np.radians(np.arange(-3.0, 3.01, 0.75)))  # angles tried for ruling lines
 
 
@@ -123,11 +123,10 @@ def ruling_lines(mask: np.ndarray) -> np.ndarray:
         for tilt in LINE_TILTS:
             k = np.round(u - v * tilt).astype(int) + length
             profile = np.bincount(k)
-            found = np.flatnonzero(profile > LINE_SPAN * length)
+            found = _thin_lines(np.flatnonzero(profile > LINE_SPAN * length), max(LINE_ROWS, 0.03 * length))
             if best is None or len(found) > len(best[1]):
                 best = (k, found, profile)
         k, found, profile = best
-        found = _thin_lines(found)
         if len(found) >= 2:
             near = np.flatnonzero(profile > 0.3 * length)  # the line's fainter edge rows too
             near = near[np.min(np.abs(near[:, None] - found[None, :]), axis=1) <= 2]
@@ -136,10 +135,10 @@ def ruling_lines(mask: np.ndarray) -> np.ndarray:
     return lines
 
 
-def _thin_lines(rows: np.ndarray) -> np.ndarray:
-    """The rows in groups of at most LINE_ROWS consecutive ones: a thick bar (a 7's) is no ruling."""
+def _thin_lines(rows: np.ndarray, most: float) -> np.ndarray:
+    """The rows in groups of at most `most` consecutive ones: a thick bar (a 7's) is no ruling."""
     if rows.size == 0:
         return rows
     breaks = np.flatnonzero(np.diff(rows) > 1) + 1
     groups = np.split(rows, breaks)
-    return np.concatenate([g for g in groups if len(g) <= LINE_ROWS] or [rows[:0]])
+    return np.concatenate([g for g in groups if len(g) <= most] or [rows[:0]])
