@@ -22,6 +22,7 @@ from PIL import Image
 
 from mnist_edge.image import background as bg
 from mnist_edge.image.components import Components, label, ruling_lines
+from mnist_edge.image.crossing import crossing_lines
 from mnist_edge.image.fit import SIZE, fit
 from mnist_edge.image.grey import to_grey
 from mnist_edge.image.holes import ribbon_holes
@@ -59,6 +60,8 @@ def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
 def fit_signal(signal: bg.InkSignal) -> Fitted:
     s = signal.s
     small = signal.cell == 0
+    if small and max(s.shape) <= 100:  # a digit-sized crop: lines drawn across it are not the digit's
+        s = np.where(crossing_lines(s, 0.3 * float(s.max())), 0.0, s).astype(np.float32)
     sb = s if small else bg.box_blur(s, 3)  # (H, W): speckles averaged down
     floor = max(MIN_CONTRAST, NOISE_FLOOR * bg.robust_std(sb))
     if float(sb.max()) < floor:
