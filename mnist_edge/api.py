@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image
 
 from mnist_edge.errors import NotADigit, UserError
-from mnist_edge.image.fit import preprocess_image
+from mnist_edge.image.preprocess import preprocess_image
 from mnist_edge.image.load import load_image, load_image_bytes
 from mnist_edge.model.session import OnnxModel, softmax
 

@@ -11,7 +11,6 @@ config modules that use it stay torch- and typer-free.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import types
 import typing
 from dataclasses import MISSING, dataclass
@@ -76,6 +75,7 @@ def build(cls: type, values: dict[str, Any]) -> Any:
 def typer_command(app: Any, typer: Any, cls: type, run: Callable[[Any], int | None],
                   name: str | None = None) -> None:
     """Register `name` on the typer app: options from cls's fields, help from run's docstring."""
+    import inspect  # only when typer builds commands: not on predict's fast path
     params = [_typer_parameter(typer, f, spec, hint) for f, spec, hint in cli_fields(cls)]
 
     def command(**values: Any) -> None:
@@ -90,7 +90,9 @@ def typer_command(app: Any, typer: Any, cls: type, run: Callable[[Any], int | No
     app.command(name)(command)
 
 
-def _typer_parameter(typer: Any, f: dataclasses.Field, spec: Spec, hint: Any) -> inspect.Parameter:
+def _typer_parameter(typer: Any, f: dataclasses.Field, spec: Spec, hint: Any):
+    import inspect
+
     kind = spec.cli_type or hint
     default = default_of(f)
     if spec.parse is not None and default is not None:
@@ -103,7 +105,7 @@ def _typer_parameter(typer: Any, f: dataclasses.Field, spec: Spec, hint: Any) ->
                             show_default=default not in (None, [], False))
     annotation = typing.Annotated[kind, info]
     return inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default,
-                             annotation=annotation)
+                             annotation=annotation)  # -> inspect.Parameter
 
 
 def argparse_options(cls: type) -> list[tuple[str, str, Any, Any, Spec]]:

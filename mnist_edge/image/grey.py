@@ -1,15 +1,12 @@
-"""Grey levels: any Pillow image -> (H, W) float32 in [0, 1], transparency composited.
+"""Any PIL image -> grey levels in [0, 1], with transparency handled where it is the background.
 
-What it is: every mode Pillow decodes (1, L, P, I;16, I, F, RGB, RGBA, LA, PA, CMYK, ...)
-reduced by box averaging to a long side of at most MAX_SIDE and flattened to luminance; where
-an image has transparency it is composited on a ground chosen from the image itself (below).
-What it isn't: loading (load.py) or finding the digit (fit.py).
-
-Transparency: where most of the image is transparent, the opaque pixels are the strokes and are
-put on a ground that contrasts with them (white for dark ink, black for light ink), so both
-"black pen on transparent" and "white chalk on transparent" work; where most of it is opaque,
-the transparency is incidental (e.g. rotated-scan corners) and is filled with the paper colour
-(the median of the opaque pixels).
+What it is: for an image without transparency, mnist_edge.image.modes.to_grayscale (any mode,
+reduced to a long side <= 1024). With transparency (an alpha channel, or a palette / grey image
+with a transparent index), the alpha says where the drawing is, whatever colour the program
+stored in the transparent pixels (white, black, anything). Mostly transparent: the opaque pixels
+are the strokes, put on a ground that contrasts with their colour. Mostly opaque: the holes are
+incidental (the corners of a rotated scan) and take the paper colour.
+What it isn't: background removal (background.py).
 """
 
 from __future__ import annotations
@@ -17,68 +14,40 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from mnist_edge.errors import UserError
+from mnist_edge.image import modes
 from mnist_edge.image.load import MAX_SIDE
 
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
-_ALPHA_MODES = {"LA", "PA", "RGBA", "RGBa", "La"}
 
 
-def to_grayscale(img: Image.Image, source: str = "<image>") -> np.ndarray:
-    """Any Pillow mode -> (H, W) float32 in [0, 1], reduced to a long side <= MAX_SIDE."""
-    img = _reducible(img)
-    factor = -(-max(img.size) // MAX_SIDE)  # ceil
-    if factor > 1:
-        img = img.reduce(factor)  # box average: also averages noise away
-    if img.mode in ("I", "F"):
-        return _scale_numeric(np.asarray(img))
-    if img.mode == "RGBA":
-        return _flatten_alpha(np.asarray(img, dtype=np.float32) / 255)
-    try:
-        return np.asarray(img.convert("L"), dtype=np.float32) / 255
-    except ValueError:
-        raise UserError(f"{source}: unsupported image mode {img.mode}") from None
+def to_grey(img: Image.Image, source: str = "<image>") -> tuple[np.ndarray, bool]:
+    """-> ((H, W) float32 in [0, 1], long side <= MAX_SIDE; True if the ground is flat).
+
+    The ground is flat when the strokes were put on it here (mostly transparent images): there
+    is no lighting to remove, and a background model could only take thick strokes for paper.
+    """
+    if img.mode not in modes.ALPHA_MODES and "transparency" not in img.info:
+        return modes.to_grayscale(img, source), False
+    rgba = img.convert("RGBA")
+    factor = -(-max(rgba.size) // MAX_SIDE)
+    a = np.asarray(rgba, dtype=np.float32) / 255  # (H, W, 4)
+    if factor > 1:  # premultiplied box average: a transparent pixel's colour must not bleed in
+        h, w = (a.shape[0] // factor) * factor, (a.shape[1] // factor) * factor
+        a = a[:h, :w]
+        a[..., :3] *= a[..., 3:]
+        a = a.reshape(h // factor, factor, w // factor, factor, 4).mean(axis=(1, 3))
+        a[..., :3] /= np.maximum(a[..., 3:], 1e-6)
+    return composite(a[..., :3] @ _LUMA, a[..., 3]), bool(a[..., 3].mean() < 0.5)
 
 
-def _reducible(img: Image.Image) -> Image.Image:
-    """The image in a mode Image.reduce accepts; anything with transparency becomes RGBA."""
-    if img.mode in _ALPHA_MODES or "transparency" in img.info:
-        return img if img.mode == "RGBA" else img.convert("RGBA")
-    if img.mode in ("1", "P"):
-        return img.convert("L")
-    if img.mode.startswith("I;16"):
-        return img.convert("I")  # same values, int32
-    return img
-
-
-def _scale_numeric(a: np.ndarray) -> np.ndarray:
-    """(H, W) int32 or float32 of unknown range -> float32 [0, 1]: by 1, 255 or 65535, else min-max."""
-    a = np.nan_to_num(a.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
-    lo, hi = float(a.min()), float(a.max())
-    for full in (1.0, 255.0, 65535.0):
-        if lo >= 0 and hi <= full:
-            return a / full
-    return (a - lo) / max(hi - lo, 1e-12)
-
-
-def _flatten_alpha(rgba: np.ndarray) -> np.ndarray:
-    """(H, W, 4) float in [0, 1] -> (H, W) luminance composited on a ground (module docstring)."""
-    lum, alpha = rgba[..., :3] @ _LUMA, rgba[..., 3]  # (H, W) each
+def composite(lum: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """(H, W) luminance and alpha -> (H, W) grey on the right ground (module docstring)."""
     if alpha.min() >= 1.0:
-        return lum
+        return lum.astype(np.float32)
+    opaque = alpha >= 0.5
     if alpha.mean() < 0.5:  # mostly transparent: the opaque pixels are the strokes
         ink = float((lum * alpha).sum() / max(float(alpha.sum()), 1e-12))
         ground = 1.0 if ink < 0.5 else 0.0
     else:  # mostly opaque: fill the holes with the paper colour
-        ground = median(lum[alpha >= 0.5])
-    return lum * alpha + ground * (1.0 - alpha)
-
-
-def median(values: np.ndarray) -> float:
-    """np.median of the values, without np.median's import of numpy.ma (15 ms, 1.2 MiB at start-up)."""
-    v = np.asarray(values).ravel()  # (n,), n >= 1
-    k = v.size // 2
-    if v.size % 2:
-        return float(np.partition(v, k)[k])
-    part = np.partition(v, (k - 1, k))
-    return (float(part[k - 1]) + float(part[k])) / 2
+        ground = modes.median(lum[opaque]) if opaque.any() else 1.0
+    return (lum * alpha + ground * (1.0 - alpha)).astype(np.float32)

@@ -21,7 +21,7 @@ from PIL import Image
 from helpers.clirun import ARTIFACTS, json_lines, mnist_edge
 from mnist_edge.api import DigitReader
 from mnist_edge.cli.predict import PredictConfig, run_predict
-from mnist_edge.image.fit import preprocess_file
+from mnist_edge.image.preprocess import preprocess_file
 
 SAMPLES = sorted((ARTIFACTS / "samples").glob("digit_*_idx*.png"))
 

@@ -1,0 +1,171 @@
+"""The page's background, estimated at a scale larger than a stroke, and removed: the ink signal.
+
+What it is: reduce a grey image for analysis, decide the ink's polarity (dark on light or light
+on dark), model the background as a smooth field from per-block quantiles (each block larger
+than a stroke, a 3 x 3 median over blocks so a block filled by a thick stroke is outvoted),
+and divide it out: s = (x - B) / (1 - B) with x the image made ink-bright. For dark ink on
+paper under light L(x) this is (paper - pixel) / paper, so uneven light, vignetting, shadows
+and tinted paper all give the same stroke contrast. Also the box blur and quantiles it uses.
+What it isn't: the choice of what is ink (components.py) or the MNIST fitting (fit.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ANALYSIS_SIDE = 512  # images are box-reduced to at most this long side before analysis
+SMALL = 96  # images with a shorter side below this have one background level (a crop, MNIST)
+DENOISE = 0.05  # noise std above which a small image is median-filtered before anything else
+BACKGROUND_QUANTILE = 0.25  # of an ink-bright block: paper even where ink covers 70% of it
+
+
+@dataclass
+class InkSignal:
+    s: np.ndarray  # (H, W) float32: ink above the background, ~0 on paper, ~1 for black ink on white
+    dark_ink: bool  # the image had dark ink on a light ground
+    cell: int  # background block size in px (0: one level for the whole image)
+    noise: float  # robust std of s (MAD), mostly the paper's noise
+
+
+def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
+    """(H, W) -> (H/f, W/f) box average with integer f so the long side is <= ANALYSIS_SIDE."""
+    f = -(-max(gray.shape) // ANALYSIS_SIDE)
+    if f <= 1:
+        return gray, 1
+    h, w = (gray.shape[0] // f) * f, (gray.shape[1] // f) * f
+    return gray[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3), dtype=np.float32), f
+
+
+def ink_signal(gray: np.ndarray, flat: bool = False) -> InkSignal:
+    """(H, W) grey in [0, 1] -> the ink signal (module docstring); flat: one background level."""
+    cell = 0 if flat or min(gray.shape) < SMALL else max(12, min(gray.shape) // 6)
+    dark = _ink_is_dark(gray, cell)
+    x = 1.0 - gray if dark else gray  # (H, W) ink bright
+    ground = _opened_background(x, cell) if cell else _background(x, cell, BACKGROUND_QUANTILE)
+    s = (x - ground) / np.maximum(1.0 - ground, 0.1)
+    s -= quantile(s, 0.5) if cell else 0.0  # paper at 0 (the ink is a minority of pixels)
+    noise = robust_std(s)
+    if not cell and noise > DENOISE:  # a small, grainy crop: strokes are 2-3 px, grain 1 px
+        s = median3(s)
+    return InkSignal(s.astype(np.float32), dark, cell, noise)
+
+
+def median3(a: np.ndarray) -> np.ndarray:
+    """(H, W) -> (H, W): median of each 3 x 3 neighbourhood (edges replicated)."""
+    p = np.pad(a, 1, mode="edge")
+    h, w = a.shape
+    return np.partition(np.stack([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]), 4, axis=0)[4]
+
+
+def _ink_is_dark(gray: np.ndarray, cell: int) -> bool:
+    """Ink is what departs most from the local median level: below it (dark ink) or above it."""
+    r = box_blur(gray - _background(gray, cell, 0.5), 3 if cell else 1)
+    return -quantile(r, 0.0005) > quantile(r, 0.9995)
+
+
+def _background(x: np.ndarray, cell: int, q: float) -> np.ndarray:
+    """(H, W) smooth background: per-block q-quantile, 3 x 3 block median, bilinear; or the border's."""
+    if not cell:
+        return np.full(x.shape, quantile(border(x), 0.5), np.float32)
+    return upsample(_neighbour_median(block_quantile(x, cell, q)), x.shape, cell)
+
+
+def _opened_background(x: np.ndarray, cell: int) -> np.ndarray:
+    """(H, W) ink-bright image -> its background: a grey opening wider than any stroke.
+
+    The opening (min filter, then max filter, over a window of about `cell` px) removes every
+    bright structure narrower than the window, the strokes, and keeps what is wider: paper,
+    light fall-off, a shadow's edge, the table. Done on a copy reduced STEP times (box average,
+    which also averages noise and dust away), smoothed and brought back bilinearly.
+    """
+    step = max(1, cell // 8)
+    reduced = block_quantile(x, step, 0.5) if step > 1 else x  # (H/step, W/step)
+    k = max(3, cell // step) | 1
+    opened = _max_filter(-_max_filter(-reduced, k), k)
+    return upsample(box_blur(opened, 3), x.shape, step)
+
+
+def _max_filter(a: np.ndarray, k: int) -> np.ndarray:
+    """(H, W) -> (H, W): maximum over a k x k window (edges replicated), separably."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    p = np.pad(a, k // 2, mode="edge")
+    return sliding_window_view(sliding_window_view(p, k, axis=0).max(-1), k, axis=1).max(-1)
+
+
+def block_quantile(a: np.ndarray, cell: int, q: float) -> np.ndarray:
+    """(H, W) -> (ceil(H/cell), ceil(W/cell)): the q-quantile of each cell x cell block."""
+    gh, gw = -(-a.shape[0] // cell), -(-a.shape[1] // cell)
+    padded = np.pad(a, ((0, gh * cell - a.shape[0]), (0, gw * cell - a.shape[1])), mode="edge")
+    blocks = padded.reshape(gh, cell, gw, cell).transpose(0, 2, 1, 3).reshape(gh, gw, cell * cell)
+    k = int(q * (cell * cell - 1))
+    return np.partition(blocks, k, axis=2)[..., k]
+
+
+def block_max(a: np.ndarray, cell: int) -> np.ndarray:
+    return block_quantile(a, cell, 1.0)
+
+
+def _neighbour_median(grid: np.ndarray) -> np.ndarray:
+    """(gh, gw) -> (gh, gw): median of each block's 3 x 3 neighbourhood (edges replicated)."""
+    p = np.pad(grid, 1, mode="edge")
+    h, w = grid.shape
+    stack = np.stack([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)])  # (9, gh, gw)
+    return np.partition(stack, 4, axis=0)[4]
+
+
+def upsample(grid: np.ndarray, shape: tuple[int, int], cell: int) -> np.ndarray:
+    """(gh, gw) block values (at block centres) -> (H, W), bilinear, flat beyond the outer centres."""
+    rows = _interp_axis(grid, shape[0], cell, axis=0)  # (H, gw)
+    return _interp_axis(rows, shape[1], cell, axis=1).astype(np.float32)  # (H, W)
+
+
+def _interp_axis(a: np.ndarray, n: int, cell: int, axis: int) -> np.ndarray:
+    f = np.clip((np.arange(n) + 0.5) / cell - 0.5, 0, a.shape[axis] - 1)
+    i0 = np.floor(f).astype(int)
+    i1 = np.minimum(i0 + 1, a.shape[axis] - 1)
+    w = (f - i0).astype(np.float32)
+    if axis == 0:
+        return a[i0] * (1 - w)[:, None] + a[i1] * w[:, None]
+    return a[:, i0] * (1 - w) + a[:, i1] * w
+
+
+def box_blur(a: np.ndarray, k: int) -> np.ndarray:
+    """(H, W) -> (H, W) float32: mean over a k x k window (edges replicated).
+
+    Small windows add shifted copies (separable, float32); large ones use an integral image.
+    """
+    if k <= 1:
+        return a
+    p = np.pad(a.astype(np.float32, copy=False), k // 2, mode="edge")
+    if k <= 9:
+        h, w = a.shape
+        rows = sum(p[i : i + h] for i in range(k))  # (H, W + k - 1)
+        return sum(rows[:, j : j + w] for j in range(k)) / np.float32(k * k)
+    c = integral(p)
+    return ((c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]) / (k * k)).astype(np.float32)
+
+
+def integral(a: np.ndarray) -> np.ndarray:
+    """(H, W) -> (H + 1, W + 1) float64 summed-area table with a zero first row and column."""
+    return np.pad(a.cumsum(0, dtype=np.float64).cumsum(1), ((1, 0), (1, 0)))
+
+
+def quantile(a: np.ndarray, q: float) -> float:
+    """The q-quantile (nearest rank) without np.quantile's import of numpy.ma."""
+    v = np.asarray(a).ravel()
+    k = int(round(q * (v.size - 1)))
+    return float(np.partition(v, k)[k])
+
+
+def robust_std(a: np.ndarray) -> float:
+    """1.4826 x the median absolute deviation: the noise's std, ignoring the (minority) ink."""
+    return 1.4826 * quantile(np.abs(a - quantile(a, 0.5)), 0.5)
+
+
+def border(a: np.ndarray) -> np.ndarray:
+    """(H, W) -> (n,): the pixels of the outer frame, 1/20 of the shorter side wide (>= 1 px)."""
+    w = max(1, min(a.shape) // 20)
+    return np.concatenate([a[:w].ravel(), a[-w:].ravel(), a[:, :w].ravel(), a[:, -w:].ravel()])

@@ -1,0 +1,146 @@
+"""Connected components of a binary mask, in numpy: run-length labelling with label propagation.
+
+What it is: the mask's horizontal runs, joined between neighbouring rows when they touch
+(8-connectivity), labelled by propagating the smallest label over the joins until stable
+(pointer jumping makes that a handful of passes), then per-component statistics. Also the
+removal of ruling lines (long straight rows of ink crossing the page, found by projecting the
+mask along a few small angles) and painting chosen components back into a mask.
+What it isn't: the choice of the digit among components (digit.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LINE_SPAN = 0.45  # a ruling line covers at least this fraction of the page's width (or height)
+LINE_ROWS = 4  # a ruling line is at most this many rows thick (or 3% of the page, if more)
+LINE_TILTS = np.tan(np.radians(np.arange(-3.0, 3.01, 0.75)))  # angles tried for ruling lines
+
+
+@dataclass
+class Components:
+    """Runs of the mask (row, start, end exclusive, label) and per-label statistics."""
+
+    row: np.ndarray  # (R,) int
+    start: np.ndarray  # (R,) int
+    end: np.ndarray  # (R,) int
+    label: np.ndarray  # (R,) int in 0..n-1
+    area: np.ndarray  # (n,) pixels
+    top: np.ndarray  # (n,) bounding boxes, end-exclusive
+    bottom: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    mass: np.ndarray  # (n,) sum of the weights (ink signal) over the component
+
+    @property
+    def count(self) -> int:
+        return len(self.area)
+
+    def mask_of(self, labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        """(H, W) bool of the components in `labels`."""
+        keep = np.isin(self.label, labels)
+        return paint_runs(self.row[keep], self.start[keep], self.end[keep], shape)
+
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(H, W) bool -> (row, start, end) of every horizontal run of True, in row-major order."""
+    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), np.int8)
+    padded[:, 1:-1] = mask
+    d = np.diff(padded, axis=1)  # (H, W + 1): +1 at a run's start, -1 one past its end
+    rs, starts = np.nonzero(d == 1)
+    _, ends = np.nonzero(d == -1)
+    return rs, starts, ends
+
+
+def label(mask: np.ndarray, weights: np.ndarray) -> Components:
+    """Label the 8-connected components of a (H, W) bool mask; weights (H, W) give each one's mass."""
+    row, start, end = runs(mask)
+    width = mask.shape[1] + 2
+    keys_start, keys_end = row * width + start, row * width + end
+    # Runs of row r + 1 touching runs of row r: a run b meets a when a.start <= b.end and b.start <= a.end.
+    below = np.flatnonzero(row > 0)
+    lo = np.searchsorted(keys_end, (row[below] - 1) * width + start[below], "left")
+    hi = np.searchsorted(keys_start, (row[below] - 1) * width + end[below], "right")
+    count = np.maximum(hi - lo, 0)
+    b = np.repeat(below, count)
+    a = np.repeat(lo, count) + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
+    labels = _propagate(len(row), a, b)
+    present = np.zeros(len(row), dtype=bool)
+    present[labels] = True
+    labels = (np.cumsum(present) - 1)[labels]  # dense 0..K-1, as np.unique would (it imports numpy.ma)
+    return _stats(row, start, end, labels, weights)
+
+
+def _propagate(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Smallest run index reachable over the joins (a, b), for every run."""
+    labels = np.arange(n)
+    while True:
+        before = labels.copy()
+        np.minimum.at(labels, a, labels[b])
+        np.minimum.at(labels, b, labels[a])
+        labels = labels[labels]  # pointer jumping
+        labels = labels[labels]
+        if np.array_equal(labels, before):
+            return labels
+
+
+def _stats(row, start, end, labels, weights) -> Components:
+    n = int(labels.max()) + 1 if labels.size else 0
+    length = end - start
+    cum = np.pad(np.cumsum(weights, axis=1, dtype=np.float64), ((0, 0), (1, 0)))  # (H, W + 1)
+    run_mass = cum[row, end] - cum[row, start]
+    top = np.full(n, 1 << 30)
+    np.minimum.at(top, labels, row)
+    bottom = np.zeros(n, int)
+    np.maximum.at(bottom, labels, row + 1)
+    left = np.full(n, 1 << 30)
+    np.minimum.at(left, labels, start)
+    right = np.zeros(n, int)
+    np.maximum.at(right, labels, end)
+    return Components(row, start, end, labels, np.bincount(labels, length, n), top, bottom, left, right,
+                      np.bincount(labels, run_mass, n))
+
+
+def paint_runs(row: np.ndarray, start: np.ndarray, end: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(H, W) bool with the given runs set."""
+    marks = np.zeros((shape[0], shape[1] + 1), np.int32)
+    np.add.at(marks, (row, start), 1)
+    np.add.at(marks, (row, end), -1)
+    return np.cumsum(marks, axis=1)[:, :-1] > 0
+
+
+def ruling_lines(mask: np.ndarray) -> np.ndarray:
+    """(H, W) bool of pixels on ruling lines: >= 2 thin parallel straight lines spanning the page.
+
+    For each small tilt, the mask is projected along it; a row of the projection holding more
+    than LINE_SPAN of the page's width is a line. Two or more are needed: one long straight
+    stroke alone is more likely a digit (a 1, a 7's bar) than notebook ruling.
+    """
+    ys, xs = np.nonzero(mask)
+    lines = np.zeros(mask.shape, bool)
+    for u, v, length in ((ys, xs, mask.shape[1]), (xs, ys, mask.shape[0])):
+        best = None
+        for tilt in LINE_TILTS:
+            k = np.round(u - v * tilt).astype(int) + length
+            profile = np.bincount(k)
+            found = _thin_lines(np.flatnonzero(profile > LINE_SPAN * length), max(LINE_ROWS, 0.03 * length))
+            if best is None or len(found) > len(best[1]):
+                best = (k, found, profile)
+        k, found, profile = best
+        if len(found) >= 2:
+            near = np.flatnonzero(profile > 0.3 * length)  # the line's fainter edge rows too
+            near = near[np.min(np.abs(near[:, None] - found[None, :]), axis=1) <= 2]
+            on = np.isin(k, near)
+            lines[ys[on], xs[on]] = True
+    return lines
+
+
+def _thin_lines(rows: np.ndarray, most: float) -> np.ndarray:
+    """The rows in groups of at most `most` consecutive ones: a thick bar (a 7's) is no ruling."""
+    if rows.size == 0:
+        return rows
+    breaks = np.flatnonzero(np.diff(rows) > 1) + 1
+    groups = np.split(rows, breaks)
+    return np.concatenate([g for g in groups if len(g) <= most] or [rows[:0]])

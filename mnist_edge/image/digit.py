@@ -1,0 +1,236 @@
+"""One digit in a photo or scan: find it among the marks on the page, refuse what is no digit.
+
+What it is: fit_digit(img) -> Fitted. The ink signal (background.py) is thresholded only to
+find the digit: Sauvola's local threshold (integral images) on the signal normalised by its
+local maximum, so faint pencil and dark pen are found alike, above a floor set by the paper's
+noise. Ruling lines are taken out, then connected components (components.py) are weighed:
+dust (tiny), marks touching the image's border (the page's edge, the table) unless nothing
+else is there, and stray marks far from the main mass are dropped; pieces of one digit close
+to it (a 5's detached bar, a broken pencil stroke) are merged. The digit's region grows into
+its faint edges (hysteresis), and the signal inside it, nothing outside, is fitted as MNIST
+(fit.py). Verdicts: "blank" (no mark stands out of the paper's noise), "not_a_digit"
+(several digit-sized marks side by side).
+What it isn't: a classifier; "not a digit" from the shapes of strokes is only the obvious cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from mnist_edge.image import background as bg
+from mnist_edge.image.components import Components, label, ruling_lines
+from mnist_edge.image.crossing import crossing_lines
+from mnist_edge.image.fit import SIZE, fit
+from mnist_edge.image.grey import to_grey
+from mnist_edge.image.holes import ribbon_holes
+
+MIN_CONTRAST = 0.06  # ink signal (fraction of the paper's brightness) below which nothing is ink
+NOISE_FLOOR = 5.0  # ink must stand this many noise stds above the paper (blurred signal)
+SAUVOLA_K, SAUVOLA_R = 0.3, 0.5
+BOX_THRESHOLD = 0.25  # of the digit's peak: the 20 px box (MNIST's own boxes at 25%)
+MERGE_GAP = 0.2  # pieces closer than this x the digit's size belong to it
+BORDER_SHARE = 0.05  # a mark touching the border is the digit only if inner marks are this weak
+SPECK = 0.06  # a digit is at least this fraction of the image's shorter side (photos)
+FAINT = 1.35  # a digit's mean ink signal is at least this many times the noise floor
+DASH = 2.5  # width / height beyond which a mark is a horizontal stroke, not a digit
+SOFT = 0.12  # edge width (contrast / steepest gradient) over the mark's size beyond which it is a blot
+FILLED = 0.85  # share of its box a mark fills beyond which it is a blob, not strokes
+
+
+@dataclass
+class Fitted:
+    """What preprocessing made of one image."""
+
+    pixels: np.ndarray  # (28, 28) float32 in [0, 1], white digit on black, MNIST-placed; zeros if refused
+    reason: str | None  # None: one digit; "blank"; "not_a_digit"
+    detail: str = ""  # the reason in words
+    box: tuple[int, int, int, int] | None = None  # the digit's box in the analysed image (t, b, l, r)
+
+
+def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
+    gray, flat = to_grey(img, source)
+    gray, _ = bg.reduce_for_analysis(gray)  # (H, W) in [0, 1]
+    signal = bg.ink_signal(gray, flat)
+    return fit_signal(signal)
+
+
+def fit_signal(signal: bg.InkSignal) -> Fitted:
+    s = signal.s
+    small = signal.cell == 0
+    if small and max(s.shape) <= 100:  # a digit-sized crop: lines drawn across it are not the digit's
+        s = np.where(crossing_lines(s, 0.3 * float(s.max())), 0.0, s).astype(np.float32)
+    sb = s if small else bg.box_blur(s, 3)  # (H, W): speckles averaged down
+    floor = max(MIN_CONTRAST, NOISE_FLOOR * bg.robust_std(sb))
+    if float(sb.max()) < floor:
+        return _refused("blank", "nothing stands out of the paper")
+    mask = _sauvola(sb, floor, signal.cell) & (sb > floor)
+    if not small:
+        mask &= ~ruling_lines(mask)
+    comps = label(mask, np.clip(sb, 0, None))
+    comps.cluster = _containing(label(sb > 0.5 * floor, sb), comps)  # joined by fainter ink: one digit
+    grown = label(bg.box_blur(mask.astype(np.float32), 5) > 0, sb)  # marks 2 px apart joined
+    h, w = s.shape
+    edge = (grown.top <= 1) | (grown.left <= 1) | (grown.bottom >= h - 1) | (grown.right >= w - 1)
+    comps.on_border = edge[_containing(grown, comps)]  # touching the border, or a mark that does
+    group, verdict = _choose(comps, s.shape, small, floor)
+    if group is None:
+        return _refused("blank", verdict)
+    region = _region(comps, group, s, signal.noise, small)
+    core = comps.mask_of(np.array(group), s.shape)
+    level = bg.quantile(s[core], 0.5)  # the strokes' typical ink signal
+    if not small and _soft(sb, core, level):
+        return _refused("blank", "a soft blot without strokes (a smudge)")
+    holes = ribbon_holes(core | (region & (s > 0.5 * level)), _box(np.where(region, s if small else sb, 0.0)))
+    ink = np.where(region, np.clip(s, 0, None), 0.0).astype(np.float32)
+    ink[holes] = level
+    box = _box(np.where(region, s if small else sb, 0.0) + holes * level)
+    pixels = fit(ink, box)
+    if pixels is None:
+        return _refused("blank", "no ink in the digit's box")
+    return Fitted(pixels, "not_a_digit" if verdict else None, verdict, box)
+
+
+def _soft(sb: np.ndarray, core: np.ndarray, level: float) -> bool:
+    """A blot whose edges are as wide as it is (a smudge, a shadow's blob), not a pen's strokes.
+
+    The steepest ink gradients of strokes, even out of focus, rise over a fraction of the
+    digit's size; a smudge rises over about its own radius.
+    """
+    t, b, l, r = _box(core.astype(np.float32))
+    patch = sb[t:b, l:r]
+    if min(patch.shape) < 3:
+        return False
+    gy, gx = np.gradient(patch)
+    steep = bg.quantile(np.hypot(gy, gx), 0.98)
+    return level > SOFT * steep * max(b - t, r - l)
+
+
+def _containing(outer: Components, inner: Components) -> np.ndarray:
+    """(inner.count,) the label of the outer component holding each inner one (outer covers inner)."""
+    width = int(max(outer.right.max(initial=0), inner.right.max(initial=0))) + 2
+    run = np.searchsorted(outer.row * width + outer.start, inner.row * width + inner.start, "right") - 1
+    out = np.zeros(inner.count, int)
+    out[inner.label] = outer.label[run]
+    return out
+
+
+def _refused(reason: str, detail: str) -> Fitted:
+    return Fitted(np.zeros((SIZE, SIZE), np.float32), reason, detail)
+
+
+def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
+    """(H, W) bool: Sauvola's threshold on the signal normalised by its local maximum."""
+    if cell:
+        local_max = bg.upsample(_max3(bg.block_max(sb, cell)), sb.shape, cell)
+    else:
+        local_max = np.full(sb.shape, float(sb.max()), np.float32)
+    t = 1.0 - np.clip(sb / np.maximum(local_max, floor), 0, 1)  # dark ink on white, in [0, 1]
+    k = max(9, min(sb.shape) // 8) | 1
+    mean = bg.box_blur(t, k)
+    sd = np.sqrt(np.clip(bg.box_blur(t * t, k) - mean * mean, 0, None))
+    return t < mean * (1 + SAUVOLA_K * (sd / SAUVOLA_R - 1))
+
+
+def _max3(grid: np.ndarray) -> np.ndarray:
+    p = np.pad(grid, 1, mode="edge")
+    h, w = grid.shape
+    return np.max([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)], axis=0)
+
+
+def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float) -> tuple[list[int] | None, str]:
+    """-> (labels of the digit's pieces, "" or why it is not one digit) or (None, why blank)."""
+    if c.count == 0:
+        return None, "no mark"
+    if small:  # a crop: every piece of 2 px or more may be the digit's
+        dust = c.area < 2
+    else:
+        dust = c.area < max(4, 0.03 * c.area.max(), 2e-4 * shape[0] * shape[1])
+    on_border = c.on_border & (not small)
+    inner = ~dust & ~on_border
+    candidates = inner if inner.any() and c.mass[inner].max() >= BORDER_SHARE * c.mass.max() else ~dust
+    if not candidates.any():
+        return None, "only dust"
+    main = int(np.argmax(np.where(candidates, c.mass, -1)))
+    group = _merge(c, main, ~dust & (on_border == on_border[main]), 0.5 * SPECK * min(shape))
+    t, b, l, r = _group_box(c, group)
+    if small:
+        return group, ""
+    if max(b - t, r - l) < SPECK * min(shape):
+        return None, "only specks"
+    if c.mass[group].sum() < FAINT * min(floor, 0.1) * c.area[group].sum():
+        return None, "only faint marks (light, shadow)"
+    if on_border[main] and (max(b - t, r - l) > 4 * min(b - t, r - l) or max(b - t, r - l) < 0.3 * min(shape)):
+        return None, "only marks at the border (the page's edge, a shadow's corner)"
+    if r - l > DASH * (b - t):
+        return group, "a horizontal stroke (a dash, not a digit)"
+    if c.area[group].sum() > FILLED * (b - t) * (r - l) and 0.5 < (r - l) / (b - t) < 2:
+        return group, "a filled blob (a smudge, a filled shape), not strokes"
+    return group, _several(c, group, ~dust & ~on_border & ~np.isin(np.arange(c.count), group))
+
+
+def _merge(c: Components, main: int, allowed: np.ndarray, least: float) -> list[int]:
+    """The main component plus every allowed one within MERGE_GAP x the group's size (>= least px), repeatedly."""
+    group = [main]
+    while True:
+        t, b, l, r = _group_box(c, group)
+        reach = max(MERGE_GAP * max(b - t, r - l), least)
+        gap_y = np.maximum(0, np.maximum(c.top - b, t - c.bottom))
+        gap_x = np.maximum(0, np.maximum(c.left - r, l - c.right))
+        gap = np.maximum(gap_y, gap_x)
+        # Above or below the group, a substantial piece (a dotted 1's dots, a 5's hat) is the
+        # digit's too: digits are written side by side, not stacked.
+        overlap_x = np.minimum(c.right, r) - np.maximum(c.left, l)
+        stacked = (overlap_x >= 0.5 * np.minimum(c.right - c.left, r - l)) & (gap_y <= b - t)
+        stacked &= c.mass >= 0.25 * c.mass[group].sum()
+        joined = np.isin(c.cluster, c.cluster[group]) & (gap <= 3 * reach)
+        near = allowed & ((gap <= reach) | joined | stacked)
+        near[group] = False
+        if not near.any():
+            return group
+        group += [int(i) for i in np.flatnonzero(near)]
+
+
+def _group_box(c: Components, group: list[int]) -> tuple[int, int, int, int]:
+    return int(c.top[group].min()), int(c.bottom[group].max()), int(c.left[group].min()), int(c.right[group].max())
+
+
+def _several(c: Components, group: list[int], others: np.ndarray) -> str:
+    """"" if the group is one digit; else why not: digit-sized marks side by side, in it or beside it."""
+    t, b, _, _ = _group_box(c, group)
+    mass = c.mass[group].sum()
+    big = [i for i in group if c.bottom[i] - c.top[i] >= 0.6 * (b - t) and c.mass[i] >= 0.25 * mass]
+    for i in big:
+        for j in big:
+            if i < j and (c.right[i] <= c.left[j] or c.right[j] <= c.left[i]):
+                return "two digit-sized marks side by side"
+    rivals = others & (c.bottom - c.top >= 0.6 * (b - t)) & (c.mass >= 0.4 * mass)
+    return "several digit-sized marks" if rivals.any() else ""
+
+
+def _region(c: Components, group: list[int], s: np.ndarray, noise: float, small: bool) -> np.ndarray:
+    """(H, W) bool: the digit's pieces grown into their faint edges (hysteresis), but not far."""
+    core = c.mask_of(np.array(group), s.shape)
+    reach = 2 if small else 3
+    near = bg.box_blur(core.astype(np.float32), 2 * reach + 1) > 0
+    faint = s > max(3 * noise, 1e-3)
+    if noise > 1e-3:  # on a noisy page the faint pixels must stay near the strokes
+        faint &= near
+    grown = label(faint, s)
+    touching = np.flatnonzero(np.bincount(grown.label[_touches(grown, near)]))  # np.unique imports numpy.ma
+    return grown.mask_of(touching, s.shape) | (bg.box_blur(core.astype(np.float32), 3) > 0)
+
+
+def _touches(runs: Components, core: np.ndarray) -> np.ndarray:
+    """(R,) bool: the run covers a pixel of `core` (checked through a row-wise prefix sum)."""
+    cum = np.pad(np.cumsum(core, axis=1), ((0, 0), (1, 0)))
+    return (cum[runs.row, runs.end] - cum[runs.row, runs.start]) > 0
+
+
+def _box(weights: np.ndarray) -> tuple[int, int, int, int]:
+    """Box of the pixels above BOX_THRESHOLD x the peak (end-exclusive)."""
+    on = weights > BOX_THRESHOLD * float(weights.max())
+    rows, cols = np.flatnonzero(on.any(1)), np.flatnonzero(on.any(0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1

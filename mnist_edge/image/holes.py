@@ -1,0 +1,62 @@
+"""Hollow (outlined) digits: fill the thin, elongated holes between the two rims of a stroke.
+
+What it is: inside the digit's box, the background pieces that do not reach the box's edge are
+holes. A written loop (0, 6, 8, 9, a 4's triangle) encloses a roundish hole; an outlined digit
+encloses a ribbon that follows the stroke, long and thin. A hole is filled only when it is a
+ribbon: elongated (perimeter^2 / (4 pi area) above ELONGATED), about as thick as the rims (a
+slit far thinner is a gap between strokes), and the ribbons are a good share of the digit.
+Filled holes take the rim's typical ink level, so the network sees a solid stroke.
+What it isn't: a general hole filler; roundish holes are left alone, so real loops stay loops.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mnist_edge.image.components import Components, label
+
+ELONGATED = 4.5  # perimeter^2 / (4 pi area): 1 for a disc, ~1.3 for a square, ~3 for a narrow 0, 5+ for a ribbon
+THICKER = 3.0  # a ribbon is at most this many times as thick as the rim around it
+THINNER = 0.4  # and at least this: thinner slits are gaps between strokes written close together
+HOLLOW = 0.2  # the ribbons are at least this share of the filled digit: it is hollow, not gappy
+
+
+def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """(H, W) bool digit region -> (H, W) bool of the holes to fill (all False if none)."""
+    t, b, l, r = box
+    inside = region[max(t - 1, 0) : b + 1, max(l - 1, 0) : r + 1]  # (h, w): box + 1 px ring
+    holes = label(~inside, np.ones(inside.shape, np.float32))
+    h, w = inside.shape
+    enclosed = (holes.top > 0) & (holes.left > 0) & (holes.bottom < h) & (holes.right < w)
+    out = np.zeros(region.shape, bool)
+    if not enclosed.any():
+        return out
+    ids = label_image(holes, inside.shape)  # (h, w) hole label per pixel, -1 on the digit
+    on = ids >= 0
+    perimeter = np.bincount(ids[on], weights=_exposed(on)[on], minlength=holes.count)
+    area = holes.area
+    rim = 2 * inside.sum() / max(float(_exposed(inside).sum()), 1.0)  # the digit's stroke thickness
+    elongated = perimeter**2 > ELONGATED * 4 * np.pi * area
+    thickness = 2 * area / np.maximum(perimeter, 1)
+    ribbon = enclosed & elongated & (thickness <= THICKER * rim) & (thickness >= THINNER * rim)
+    if area[ribbon].sum() < HOLLOW * (area[ribbon].sum() + inside.sum()):
+        return out  # a few slits between strokes (a pen's gaps), not an outlined digit
+    fill = np.flatnonzero(ribbon)
+    out[max(t - 1, 0) : b + 1, max(l - 1, 0) : r + 1] = np.isin(ids, fill)
+    return out
+
+
+def label_image(c: Components, shape: tuple[int, int]) -> np.ndarray:
+    """(H, W) int: each pixel's component label, -1 outside every component."""
+    out = np.full(shape, -1, int)
+    lengths = c.end - c.start
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    out[np.repeat(c.row, lengths), np.repeat(c.start, lengths) + offsets] = np.repeat(c.label, lengths)
+    return out
+
+
+def _exposed(mask: np.ndarray) -> np.ndarray:
+    """(H, W) int: how many of each mask pixel's 4 neighbours are outside the mask (0 off it)."""
+    p = np.pad(mask, 1)
+    inner = p[:-2, 1:-1].astype(int) + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:]
+    return np.where(mask, 4 - inner, 0)

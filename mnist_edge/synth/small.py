@@ -1,0 +1,66 @@
+"""MNIST-style 28 x 28 digits, degraded: noise, blur, low contrast, occluding lines, outlines.
+
+What it is: SMALL_CONDITIONS and degrade(digit, rng, condition, severity) -> a 28 x 28 "L" PIL
+image, white digit on black as MNIST, as a user might save a small crop. Deterministic for an rng.
+What it isn't: photos (photos.py); these never leave the 28 x 28 grid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+SMALL_CONDITIONS = {
+    "noise28": "gaussian noise sigma 0.1/0.2/0.3",
+    "blur28": "gaussian blur sigma 0.7/1.0/1.4 px",
+    "contrast28": "digit 0.45/0.3/0.18 over a grey 0.1-0.3 background",
+    "lines28": "1/2/3 lines crossing the field",
+    "outline28": "hollow digit (its rim only)",
+    "speckle28": "salt-and-pepper 2/5/10% of pixels",
+}
+
+
+def degrade(digit_u8: np.ndarray, rng: np.random.Generator, condition: str, severity: int) -> Image.Image:
+    """(28, 28) uint8 MNIST digit -> the degraded 28 x 28 image (mode "L")."""
+    x = digit_u8.astype(np.float32) / 255  # (28, 28) in [0, 1]
+    s = severity - 1
+    if condition == "noise28":
+        x = x + (0.1, 0.2, 0.3)[s] * rng.standard_normal(x.shape)
+    elif condition == "blur28":
+        x = _as_array(_as_image(x).filter(ImageFilter.GaussianBlur((0.7, 1.0, 1.4)[s])))
+        x = x / max(float(x.max()), 1e-6)
+    elif condition == "contrast28":
+        ground = rng.uniform(0.1, 0.3)
+        x = ground + (0.45, 0.3, 0.18)[s] * x + 0.02 * rng.standard_normal(x.shape)
+    elif condition == "lines28":
+        x = np.maximum(x, _lines(rng, (1, 2, 3)[s]))
+    elif condition == "outline28":
+        thick = _as_array(_as_image(x).filter(ImageFilter.MaxFilter(3)))
+        x = np.clip(thick - _as_array(_as_image(x).filter(ImageFilter.MinFilter(3 if s < 2 else 5))), 0, 1)
+    elif condition == "speckle28":
+        n = int(784 * (0.02, 0.05, 0.1)[s])
+        x = x.copy()
+        x[rng.integers(0, 28, n), rng.integers(0, 28, n)] = rng.choice([0.0, 1.0], size=n)
+    return _as_image(x)
+
+
+def _lines(rng: np.random.Generator, count: int) -> np.ndarray:
+    """(28, 28) coverage of `count` straight lines crossing the field (a fold, a rule, a stroke)."""
+    img = Image.new("L", (28, 28), 0)
+    draw = ImageDraw.Draw(img)
+    for _ in range(count):
+        a, b = rng.uniform(0, 28, 2), rng.uniform(0, 28, 2)
+        if rng.random() < 0.5:
+            a[0], b[0] = 0, 28
+        else:
+            a[1], b[1] = 0, 28
+        draw.line((a[0], a[1], b[0], b[1]), fill=int(rng.integers(150, 256)), width=1)
+    return np.asarray(img, dtype=np.float32) / 255
+
+
+def _as_image(x: np.ndarray) -> Image.Image:
+    return Image.fromarray(np.round(np.clip(x, 0, 1) * 255).astype(np.uint8))
+
+
+def _as_array(img: Image.Image) -> np.ndarray:
+    return np.asarray(img, dtype=np.float32) / 255
