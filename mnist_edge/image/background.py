@@ -17,6 +17,7 @@ import numpy as np
 
 ANALYSIS_SIDE = 512  # images are box-reduced to at most this long side before analysis
 SMALL = 96  # images with a shorter side below this have one background level (a crop, MNIST)
+LIGHT_INK = 1.5  # on a page, light ink on a dark ground must stand out this much more than dark ink
 DENOISE = 0.05  # noise std above which a small image is median-filtered before anything else
 BACKGROUND_QUANTILE = 0.25  # of an ink-bright block: paper even where ink covers 70% of it
 
@@ -60,9 +61,13 @@ def median3(a: np.ndarray) -> np.ndarray:
 
 
 def _ink_is_dark(gray: np.ndarray, cell: int) -> bool:
-    """Ink is what departs most from the local median level: below it (dark ink) or above it."""
+    """Ink is what departs most from the local median level: below it (dark ink) or above it.
+
+    On a page (cell > 0) light ink must depart LIGHT_INK times more: on a blank page under a
+    shadow both sides of the shadow's edge depart alike, and pages are light far more often.
+    """
     r = box_blur(gray - _background(gray, cell, 0.5), 3 if cell else 1)
-    return -quantile(r, 0.0005) > quantile(r, 0.9995)
+    return -quantile(r, 0.0005) * (LIGHT_INK if cell else 1.0) > quantile(r, 0.9995)
 
 
 def _background(x: np.ndarray, cell: int, q: float) -> np.ndarray:
