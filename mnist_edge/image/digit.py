@@ -219,7 +219,7 @@ def _region(c: Components, group: list[int], s: np.ndarray, noise: float, small:
     if noise > 1e-3:  # on a noisy page the faint pixels must stay near the strokes
         faint &= near
     grown = label(faint, s)
-    touching = np.unique(grown.label[_touches(grown, near)])
+    touching = grown.label[_touches(grown, near)]
     return grown.mask_of(touching, s.shape) | (bg.box_blur(core.astype(np.float32), 3) > 0)
 
 
