@@ -48,5 +48,5 @@ def composite(lum: np.ndarray, alpha: np.ndarray) -> np.ndarray:
         ink = float((lum * alpha).sum() / max(float(alpha.sum()), 1e-12))
         ground = 1.0 if ink < 0.5 else 0.0
     else:  # mostly opaque: fill the holes with the paper colour
-        ground = float(np.median(lum[opaque])) if opaque.any() else 1.0
+        ground = preprocess._median(lum[opaque]) if opaque.any() else 1.0
     return (lum * alpha + ground * (1.0 - alpha)).astype(np.float32)
