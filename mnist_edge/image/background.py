@@ -28,6 +28,8 @@ class InkSignal:
     dark_ink: bool  # the image had dark ink on a light ground
     cell: int  # background block size in px (0: one level for the whole image)
     noise: float  # robust std of s (MAD), mostly the paper's noise
+    x: np.ndarray  # (H, W) the image made ink-bright (for measuring strokes)
+    ground: np.ndarray  # (H, W) its background
 
 
 def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
@@ -39,9 +41,16 @@ def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
     return gray[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3), dtype=np.float32), f
 
 
-def ink_signal(gray: np.ndarray, flat: bool = False) -> InkSignal:
-    """(H, W) grey in [0, 1] -> the ink signal (module docstring); flat: one background level."""
-    cell = 0 if flat or min(gray.shape) < SMALL else max(12, min(gray.shape) // 6)
+def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None) -> InkSignal:
+    """(H, W) grey in [0, 1] -> the ink signal (module docstring); flat: one background level.
+
+    cell: the background's scale in px (the opening's window), by default a sixth of the
+    shorter side; strokes wider than about a third of it would be taken for paper.
+    """
+    if flat or min(gray.shape) < SMALL:
+        cell = 0
+    elif cell is None:
+        cell = max(12, min(gray.shape) // 6)
     dark = _ink_is_dark(gray, cell)
     x = 1.0 - gray if dark else gray  # (H, W) ink bright
     ground = _opened_background(x, cell) if cell else _background(x, cell, BACKGROUND_QUANTILE)
@@ -50,7 +59,7 @@ def ink_signal(gray: np.ndarray, flat: bool = False) -> InkSignal:
     noise = robust_std(s)
     if not cell and noise > DENOISE:  # a small, grainy crop: strokes are 2-3 px, grain 1 px
         s = median3(s)
-    return InkSignal(s.astype(np.float32), dark, cell, noise)
+    return InkSignal(s.astype(np.float32), dark, cell, noise, x, ground)
 
 
 def median3(a: np.ndarray) -> np.ndarray:
