@@ -25,7 +25,7 @@ from mnist_edge.image.components import Components, label, ruling_lines
 from mnist_edge.image.crossing import crossing_lines
 from mnist_edge.image.fit import SIZE, fit
 from mnist_edge.image.grey import to_grey
-from mnist_edge.image.holes import _exposed, ribbon_holes
+from mnist_edge.image.holes import exposed_edges, ribbon_holes
 
 MIN_CONTRAST = 0.06  # ink signal (fraction of the paper's brightness) below which nothing is ink
 NOISE_FLOOR = 5.0  # ink must stand this many noise stds above the paper (blurred signal)
@@ -69,7 +69,7 @@ def stroke_width(signal: bg.InkSignal, box: tuple[int, int, int, int]) -> float:
     t, b, l, r = box
     patch, ground = signal.x[t:b, l:r], bg.quantile(signal.ground[t:b, l:r], 0.5)
     ink = patch > (ground + bg.quantile(patch, 0.97)) / 2
-    return 2 * float(ink.sum()) / max(float(_exposed(ink).sum()), 1.0)  # area / half the perimeter
+    return 2 * float(ink.sum()) / max(float(exposed_edges(ink).sum()), 1.0)  # area / half the perimeter
 
 
 def fit_signal(signal: bg.InkSignal) -> Fitted:

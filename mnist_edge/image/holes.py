@@ -36,9 +36,9 @@ def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarr
         return out
     ids = label_image(holes, inside.shape)  # (h, w) hole label per pixel, -1 on the digit
     on = ids >= 0
-    perimeter = np.bincount(ids[on], weights=_exposed(on)[on], minlength=holes.count)
+    perimeter = np.bincount(ids[on], weights=exposed_edges(on)[on], minlength=holes.count)
     area = holes.area
-    rim = 2 * inside.sum() / max(float(_exposed(inside).sum()), 1.0)  # the digit's stroke thickness
+    rim = 2 * inside.sum() / max(float(exposed_edges(inside).sum()), 1.0)  # the digit's stroke thickness
     e = perimeter**2 / (4 * np.pi * np.maximum(area, 1))
     thickness = 2 * area / np.maximum(perimeter, 1)
     hollow_bend = (e > BENT_ELONGATED) & (thickness >= HOLLOW_BEND * rim) & _bent(ids, holes.count)
@@ -77,7 +77,7 @@ def label_image(c: Components, shape: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def _exposed(mask: np.ndarray) -> np.ndarray:
+def exposed_edges(mask: np.ndarray) -> np.ndarray:
     """(H, W) int: how many of each mask pixel's 4 neighbours are outside the mask (0 off it)."""
     p = np.pad(mask, 1)
     inner = p[:-2, 1:-1].astype(int) + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:]
