@@ -17,6 +17,7 @@ import numpy as np
 
 ANALYSIS_SIDE = 512  # images are box-reduced to at most this long side before analysis
 SMALL = 96  # images with a shorter side below this have one background level (a crop, MNIST)
+LIGHT_INK = 1.5  # on a page, light ink on a dark ground must stand out this much more than dark ink
 DENOISE = 0.05  # noise std above which a small image is median-filtered before anything else
 BACKGROUND_QUANTILE = 0.25  # of an ink-bright block: paper even where ink covers 70% of it
 
@@ -27,6 +28,8 @@ class InkSignal:
     dark_ink: bool  # the image had dark ink on a light ground
     cell: int  # background block size in px (0: one level for the whole image)
     noise: float  # robust std of s (MAD), mostly the paper's noise
+    x: np.ndarray  # (H, W) the image made ink-bright (for measuring strokes)
+    ground: np.ndarray  # (H, W) its background
 
 
 def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
@@ -38,9 +41,16 @@ def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
     return gray[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3), dtype=np.float32), f
 
 
-def ink_signal(gray: np.ndarray, flat: bool = False) -> InkSignal:
-    """(H, W) grey in [0, 1] -> the ink signal (module docstring); flat: one background level."""
-    cell = 0 if flat or min(gray.shape) < SMALL else max(12, min(gray.shape) // 6)
+def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None) -> InkSignal:
+    """(H, W) grey in [0, 1] -> the ink signal (module docstring); flat: one background level.
+
+    cell: the background's scale in px (the opening's window), by default a sixth of the
+    shorter side; strokes wider than about a third of it would be taken for paper.
+    """
+    if flat or min(gray.shape) < SMALL:
+        cell = 0
+    elif cell is None:
+        cell = max(12, min(gray.shape) // 6)
     dark = _ink_is_dark(gray, cell)
     x = 1.0 - gray if dark else gray  # (H, W) ink bright
     ground = _opened_background(x, cell) if cell else _background(x, cell, BACKGROUND_QUANTILE)
@@ -49,7 +59,7 @@ def ink_signal(gray: np.ndarray, flat: bool = False) -> InkSignal:
     noise = robust_std(s)
     if not cell and noise > DENOISE:  # a small, grainy crop: strokes are 2-3 px, grain 1 px
         s = median3(s)
-    return InkSignal(s.astype(np.float32), dark, cell, noise)
+    return InkSignal(s.astype(np.float32), dark, cell, noise, x, ground)
 
 
 def median3(a: np.ndarray) -> np.ndarray:
@@ -60,9 +70,13 @@ def median3(a: np.ndarray) -> np.ndarray:
 
 
 def _ink_is_dark(gray: np.ndarray, cell: int) -> bool:
-    """Ink is what departs most from the local median level: below it (dark ink) or above it."""
+    """Ink is what departs most from the local median level: below it (dark ink) or above it.
+
+    On a page (cell > 0) light ink must depart LIGHT_INK times more: on a blank page under a
+    shadow both sides of the shadow's edge depart alike, and pages are light far more often.
+    """
     r = box_blur(gray - _background(gray, cell, 0.5), 3 if cell else 1)
-    return -quantile(r, 0.0005) > quantile(r, 0.9995)
+    return -quantile(r, 0.0005) * (LIGHT_INK if cell else 1.0) > quantile(r, 0.9995)
 
 
 def _background(x: np.ndarray, cell: int, q: float) -> np.ndarray:

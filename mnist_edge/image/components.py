@@ -67,9 +67,9 @@ def label(mask: np.ndarray, weights: np.ndarray) -> Components:
     b = np.repeat(below, count)
     a = np.repeat(lo, count) + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
     labels = _propagate(len(row), a, b)
-    present = np.zeros(len(row), dtype=bool)
+    present = np.zeros(len(row), bool)
     present[labels] = True
-    labels = (np.cumsum(present) - 1)[labels]  # dense 0..K-1, as np.unique would (it imports numpy.ma)
+    labels = (np.cumsum(present) - 1)[labels]  # 0..n-1 (np.unique would import numpy.ma: slow start-up)
     return _stats(row, start, end, labels, weights)
 
 

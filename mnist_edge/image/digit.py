@@ -25,12 +25,13 @@ from mnist_edge.image.components import Components, label, ruling_lines
 from mnist_edge.image.crossing import crossing_lines
 from mnist_edge.image.fit import SIZE, fit
 from mnist_edge.image.grey import to_grey
-from mnist_edge.image.holes import ribbon_holes
+from mnist_edge.image.holes import exposed_edges, ribbon_holes
 
 MIN_CONTRAST = 0.06  # ink signal (fraction of the paper's brightness) below which nothing is ink
 NOISE_FLOOR = 5.0  # ink must stand this many noise stds above the paper (blurred signal)
 SAUVOLA_K, SAUVOLA_R = 0.3, 0.5
 BOX_THRESHOLD = 0.25  # of the digit's peak: the 20 px box (MNIST's own boxes at 25%)
+WIDE_STROKE = 0.3  # strokes wider than this x the background's window: measure again, wider
 MERGE_GAP = 0.2  # pieces closer than this x the digit's size belong to it
 BORDER_SHARE = 0.05  # a mark touching the border is the digit only if inner marks are this weak
 SPECK = 0.06  # a digit is at least this fraction of the image's shorter side (photos)
@@ -54,7 +55,21 @@ def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
     gray, flat = to_grey(img, source)
     gray, _ = bg.reduce_for_analysis(gray)  # (H, W) in [0, 1]
     signal = bg.ink_signal(gray, flat)
-    return fit_signal(signal)
+    fitted = fit_signal(signal)
+    if signal.cell and fitted.box is not None:
+        width = stroke_width(signal, fitted.box)
+        if width > WIDE_STROKE * signal.cell:  # the background took the strokes' middle for paper
+            fitted = fit_signal(bg.ink_signal(gray, flat, int(width / WIDE_STROKE)))
+    return fitted
+
+
+def stroke_width(signal: bg.InkSignal, box: tuple[int, int, int, int]) -> float:
+    """The strokes' width in px inside `box`, from the image itself (not the ink signal, which a
+    too small background window hollows): ink is what is past half-way from paper to the darkest."""
+    t, b, l, r = box
+    patch, ground = signal.x[t:b, l:r], bg.quantile(signal.ground[t:b, l:r], 0.5)
+    ink = patch > (ground + bg.quantile(patch, 0.97)) / 2
+    return 2 * float(ink.sum()) / max(float(exposed_edges(ink).sum()), 1.0)  # area / half the perimeter
 
 
 def fit_signal(signal: bg.InkSignal) -> Fitted:
@@ -219,7 +234,7 @@ def _region(c: Components, group: list[int], s: np.ndarray, noise: float, small:
     if noise > 1e-3:  # on a noisy page the faint pixels must stay near the strokes
         faint &= near
     grown = label(faint, s)
-    touching = np.flatnonzero(np.bincount(grown.label[_touches(grown, near)]))  # np.unique imports numpy.ma
+    touching = grown.label[_touches(grown, near)]
     return grown.mask_of(touching, s.shape) | (bg.box_blur(core.astype(np.float32), 3) > 0)
 
 

@@ -16,7 +16,10 @@ import numpy as np
 from mnist_edge.image.components import Components, label
 
 ELONGATED = 4.5  # perimeter^2 / (4 pi area): 1 for a disc, ~1.3 for a square, ~3 for a narrow 0, 5+ for a ribbon
-THICKER = 3.0  # a ribbon is at most this many times as thick as the rim around it
+BENT_ELONGATED = 3.1  # ... or this, for a hole that bends (not convex along rows or columns)
+HOLLOW_BEND = 2.2  # and is this many times as thick as its rims: a pen's outline around a wide stroke
+BENT = 0.25  # share of a hole's rows (or columns) crossing it twice that makes it bent
+THICKER = 5.0  # a ribbon is at most this many times as thick as the rim around it
 THINNER = 0.4  # and at least this: thinner slits are gaps between strokes written close together
 HOLLOW = 0.2  # the ribbons are at least this share of the filled digit: it is hollow, not gappy
 
@@ -33,17 +36,36 @@ def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarr
         return out
     ids = label_image(holes, inside.shape)  # (h, w) hole label per pixel, -1 on the digit
     on = ids >= 0
-    perimeter = np.bincount(ids[on], weights=_exposed(on)[on], minlength=holes.count)
+    perimeter = np.bincount(ids[on], weights=exposed_edges(on)[on], minlength=holes.count)
     area = holes.area
-    rim = 2 * inside.sum() / max(float(_exposed(inside).sum()), 1.0)  # the digit's stroke thickness
-    elongated = perimeter**2 > ELONGATED * 4 * np.pi * area
+    rim = 2 * inside.sum() / max(float(exposed_edges(inside).sum()), 1.0)  # the digit's stroke thickness
+    e = perimeter**2 / (4 * np.pi * np.maximum(area, 1))
     thickness = 2 * area / np.maximum(perimeter, 1)
+    hollow_bend = (e > BENT_ELONGATED) & (thickness >= HOLLOW_BEND * rim) & _bent(ids, holes.count)
+    elongated = (e > ELONGATED) | hollow_bend
     ribbon = enclosed & elongated & (thickness <= THICKER * rim) & (thickness >= THINNER * rim)
     if area[ribbon].sum() < HOLLOW * (area[ribbon].sum() + inside.sum()):
         return out  # a few slits between strokes (a pen's gaps), not an outlined digit
     fill = np.flatnonzero(ribbon)
     out[max(t - 1, 0) : b + 1, max(l - 1, 0) : r + 1] = np.isin(ids, fill)
     return out
+
+
+def _bent(ids: np.ndarray, n: int) -> np.ndarray:
+    """(n,) bool: the hole is not convex along rows or columns (some row or column crosses it twice).
+
+    A loop's hole (an ellipse, a triangle) is crossed once by every row and column; the ribbon of
+    an outlined curved stroke (a 6, a 2, a 9) is crossed twice by many.
+    """
+    bent = np.zeros(n, bool)
+    for a in (ids, ids.T):
+        prev = np.pad(a, ((0, 0), (1, 0)), constant_values=-1)[:, :-1]
+        starts = (a >= 0) & (a != prev)  # (h, w): where a run of a hole begins
+        key = a[starts] * a.shape[0] + np.nonzero(starts)[0]  # (hole, row) of each run
+        runs_per_row = np.bincount(key, minlength=n * a.shape[0]).reshape(n, a.shape[0])
+        rows = (runs_per_row >= 1).sum(1)
+        bent |= (runs_per_row >= 2).sum(1) >= BENT * np.maximum(rows, 1)
+    return bent
 
 
 def label_image(c: Components, shape: tuple[int, int]) -> np.ndarray:
@@ -55,7 +77,7 @@ def label_image(c: Components, shape: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def _exposed(mask: np.ndarray) -> np.ndarray:
+def exposed_edges(mask: np.ndarray) -> np.ndarray:
     """(H, W) int: how many of each mask pixel's 4 neighbours are outside the mask (0 off it)."""
     p = np.pad(mask, 1)
     inner = p[:-2, 1:-1].astype(int) + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:]

@@ -64,7 +64,11 @@ def rotate(cov: np.ndarray, degrees: float) -> np.ndarray:
 
 def glyph_coverage(text: str, size: int, rng: np.random.Generator) -> np.ndarray:
     """A letter or symbol from a system font, filling ~70% of a (size, size) square."""
-    font = ImageFont.truetype(f"{FONT_DIR}/{FONTS[int(rng.integers(len(FONTS)))]}", int(size * 0.7))
+    name = f"{FONT_DIR}/{FONTS[int(rng.integers(len(FONTS)))]}"
+    try:
+        font = ImageFont.truetype(name, int(size * 0.7))
+    except OSError:  # font package absent (Debian: fonts-dejavu-core, fonts-liberation): Pillow's own
+        font = ImageFont.load_default(int(size * 0.7))
     img = Image.new("L", (size, size), 0)
     draw = ImageDraw.Draw(img)
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
