@@ -72,9 +72,28 @@ class OnnxModel:
         out = np.empty((len(pixels), NUM_CLASSES), dtype=np.float32)
         for start in range(0, len(pixels), chunk):
             batch = pixels[start : start + chunk]  # (n <= chunk, 1, 28, 28)
-            out[start : start + len(batch)] = self.session.run(
-                [self.output_name], {self.input_name: batch})[0]
+            out[start : start + len(batch)] = self.run(batch)
         return out
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """One session.run: (n, 1, 28, 28) float32 -> (n, 10) logits; UserError naming the model.
+
+        A model can pass every check and still fail here (a Reshape needing 784 values, a 40 TB
+        allocation, an output of another shape than it declares): that is the model's fault,
+        said in one line, and its output is checked before anyone indexes it.
+        """
+        try:
+            logits = self.session.run([self.output_name], {self.input_name: batch})[0]
+        except Exception as e:  # onnxruntime raises its own pybind exception types
+            first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise UserError(f"{self.path}: onnxruntime failed running the model "
+                            f"({first_line[:300]})") from None
+        shape = getattr(logits, "shape", None)
+        if shape != (len(batch), NUM_CLASSES) or getattr(logits, "dtype", None) != np.float32:
+            got = f"{getattr(logits, 'dtype', type(logits).__name__)} {shape}"
+            raise UserError(f"{self.path}: the model's output is {got} for {len(batch)} image(s), "
+                            f"expected float32 ({len(batch)}, {NUM_CLASSES})")
+        return logits
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
