@@ -37,7 +37,10 @@ class EvalConfig:
 
 
 def run_eval(cfg: EvalConfig) -> int:
-    """Accuracy, per-class accuracy, confusion matrix and throughput on the MNIST test set."""
+    """Accuracy, per-class accuracy, confusion matrix and throughput on the MNIST test set.
+
+    Exit codes: 0 evaluated; 2 a usage, data or model error (one line on stderr naming the file).
+    """
     import json
 
     from mnist_edge.data.mnist import load_split
