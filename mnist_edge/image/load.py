@@ -13,6 +13,7 @@ What it isn't: grey levels (grey.py) or fitting the digit (fit.py).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -62,15 +63,11 @@ def load_image_bytes(data: bytes, source: str = "<bytes>") -> Image.Image:
 
 def _decode(fp, source: str) -> Image.Image:
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            # Pillow's own bomb warning (> 89 MP) is ours to judge after the draft: ignored here.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(fp, formats=FORMATS) as img:
-                _draft(img)
-                check_size(img.size, img.mode, source)
-                img.load()
-                upright = ImageOps.exif_transpose(img)  # a loaded copy, upright, file closed
+        with image_warnings(source), Image.open(fp, formats=FORMATS) as img:
+            _draft(img)
+            check_size(img.size, img.mode, source)
+            img.load()
+            return ImageOps.exif_transpose(img)  # a loaded copy, upright, file closed
     except Image.DecompressionBombError as e:  # > 179 MP: Pillow refuses in open(), before us
         pixels = re.search(r"\((\d+) pixels\)", str(e))
         detail = f"{int(pixels.group(1)):,} pixels" if pixels else "too many pixels"
@@ -83,9 +80,20 @@ def _decode(fp, source: str) -> Image.Image:
         raise UserError(f"{source}: permission denied") from None
     except _DECODE_ERRORS as e:
         raise UserError(f"{source}: corrupt or truncated image ({one_line(e)})") from None
+
+
+@contextlib.contextmanager
+def image_warnings(source: str):
+    """Warnings raised inside (Pillow's, numpy's) come out as ImageWarning naming `source`."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # Pillow's own bomb warning (> 89 MP) is ours to judge after the JPEG draft: ignored.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
     for w in caught:  # after success only: a failure's warnings are said by its error
-        warnings.warn(ImageWarning(f"{source}: {one_line(w.message)}"), stacklevel=3)
-    return upright
+        message = w.message if isinstance(w.message, ImageWarning) else \
+            ImageWarning(f"{source}: {one_line(w.message)}")
+        warnings.warn(message, stacklevel=3)
 
 
 def _check_file(path: Path) -> None:
