@@ -90,7 +90,21 @@ def typer_command(app: Any, typer: Any, cls: type, run: Callable[[Any], int | No
     command.__annotations__ = {p.name: p.annotation for p in params}
     command.__doc__ = run.__doc__
     command.__name__ = name or run.__name__
-    app.command(name)(command)
+    app.command(name, cls=_flag_help_command(typer))(command)
+
+
+def _flag_help_command(typer: Any) -> type:
+    """typer's command class with --help shown as the flag it is (typer 0.29 adds "<bool>")."""
+    from typer.core import TyperCommand
+
+    class Command(TyperCommand):
+        def get_help_option(self, ctx):
+            option = super().get_help_option(ctx)
+            if option is not None:
+                option.metavar = ""
+            return option
+
+    return Command
 
 
 def _typer_parameter(typer: Any, f: dataclasses.Field, spec: Spec, hint: Any) -> inspect.Parameter:
