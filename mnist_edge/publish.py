@@ -127,8 +127,12 @@ def _swap(a: Path, b: Path) -> None:
         pass
     old = b.parent / f".{b.name}.old-{os.getpid()}-{a.name.rsplit('-', 1)[-1]}"
     os.rename(b, old)
-    _step("moved-old")
-    os.rename(a, b)
+    try:
+        _step("moved-old")
+        os.rename(a, b)
+    except BaseException:  # an error between the renames: the old folder goes back
+        os.rename(old, b)
+        raise
     os.rename(old, a)
 
 
