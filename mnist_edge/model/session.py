@@ -43,6 +43,9 @@ class OnnxModel:
         self.path = self.checked.path
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
+        # onnxruntime's own log lines (coloured, timestamped, C++ file names) would come before
+        # our one-line error about the same problem: only fatal ones are let through.
+        options.log_severity_level = 4
         options.inter_op_num_threads = 1
         # Idle worker threads sleep instead of spinning: no stolen CPU on a small shared board,
         # and no spinning threads to wind down at the end of a one-shot CLI run.
@@ -54,8 +57,7 @@ class OnnxModel:
         try:
             self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises its own pybind exception types
-            first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            raise UserError(f"{self.path}: onnxruntime cannot load the model ({first_line})") from None
+            raise UserError(f"{self.path}: onnxruntime cannot load the model ({ort_message(e)})") from None
         self.input_name = self.session.get_inputs()[0].name
         self.output_name = self.session.get_outputs()[0].name
 
@@ -85,15 +87,24 @@ class OnnxModel:
         try:
             logits = self.session.run([self.output_name], {self.input_name: batch})[0]
         except Exception as e:  # onnxruntime raises its own pybind exception types
-            first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
             raise UserError(f"{self.path}: onnxruntime failed running the model "
-                            f"({first_line[:300]})") from None
+                            f"({ort_message(e)})") from None
         shape = getattr(logits, "shape", None)
         if shape != (len(batch), NUM_CLASSES) or getattr(logits, "dtype", None) != np.float32:
             got = f"{getattr(logits, 'dtype', type(logits).__name__)} {shape}"
             raise UserError(f"{self.path}: the model's output is {got} for {len(batch)} image(s), "
                             f"expected float32 ({len(batch)}, {NUM_CLASSES})")
         return logits
+
+
+def ort_message(error: Exception) -> str:
+    """onnxruntime's exception text, short: first line, no status code, no C++ source location."""
+    import re
+
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    text = re.sub(r"\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    text = re.sub(r"/onnxruntime_src/\S+:\d+ [^(]*\([^)]*\) ", "", text)
+    return text[:300]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
