@@ -112,8 +112,15 @@ def build(cfg: TrainConfig, device: torch.device, steps_per_epoch: int):
         opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     else:
         raise UserError(f"--optimizer {cfg.optimizer}: expected adamw or sgd")
+    total = cfg.epochs * steps_per_epoch
+    if total < 2:
+        raise UserError(f"--epochs {cfg.epochs} over {steps_per_epoch} batch(es) of --batch-size "
+                        f"{cfg.batch_size}: the one-cycle schedule needs at least 2 optimiser "
+                        f"steps (raise --limit or --epochs, or lower --batch-size)")
+    # Warm-up over 20% of the steps, but over more than one step: on a tiny quick run (5 steps)
+    # 20% is one step and torch's OneCycleLR divides by zero.
     sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch, pct_start=0.2)
+        opt, max_lr=cfg.lr, total_steps=total, pct_start=max(0.2, 1.5 / total))
     ema = None
     if cfg.ema_decay > 0:
         ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay))
