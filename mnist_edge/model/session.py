@@ -10,6 +10,8 @@ the checks themselves (mnist_edge.model.check), or anything of export (mnist_edg
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 
 import numpy as np
@@ -55,7 +57,10 @@ class OnnxModel:
         # the model has external data, which onnxruntime must find beside the file.
         source = str(self.path) if self.checked.proto.external_data else self.checked.data
         try:
-            self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+            # On some load errors onnxruntime's Python wrapper print()s an "EP Error" banner to
+            # stdout and retries: that would corrupt `predict --json`; the error itself is ours.
+            with contextlib.redirect_stdout(io.StringIO()):
+                self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises its own pybind exception types
             raise UserError(f"{self.path}: onnxruntime cannot load the model ({ort_message(e)})") from None
         self.input_name = self.session.get_inputs()[0].name

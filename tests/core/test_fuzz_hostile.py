@@ -1,5 +1,6 @@
 """Bounded property-based fuzzing (hypothesis) of the two parsers hostile bytes reach first:
-image loading + preprocessing, and the hand-written model check. The property: any bytes give a
+image loading + preprocessing, and the hand-written model check (then onnxruntime's session
+and one run, where the check passes). The property: any bytes give a
 result or a UserError, never another exception (a traceback in the CLI).
 
 Seeds are real files (a sample digit as PNG, JPEG, TIFF, GIF, BMP, WEBP; the shipped INT8
@@ -9,6 +10,7 @@ model), mutated by bit flips, byte overwrites, cuts and insertions. Examples are
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from mnist_edge.errors import UserError  # noqa: E402
 from mnist_edge.image.fit import preprocess_image  # noqa: E402
 from mnist_edge.image.load import load_image_bytes  # noqa: E402
 from mnist_edge.model.check import read_model, shipped_model  # noqa: E402
+from mnist_edge.model.session import OnnxModel  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "artifacts" / "samples" / "digit_3_idx18.png"
@@ -78,7 +81,11 @@ def test_image_bytes_give_an_image_or_a_user_error(data):
 def test_model_bytes_give_a_checked_model_or_a_user_error(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("fuzz", numbered=True) / "m.onnx"
     path.write_bytes(data)
+    printed = io.StringIO()
     try:
         read_model(path)
+        with contextlib.redirect_stdout(printed):  # nothing of onnxruntime's on our stdout
+            OnnxModel(path).predict_logits(np.zeros((2, 1, 28, 28), np.float32))
     except UserError as e:
         assert str(e).startswith(f"{path}: ") and "\n" not in str(e)
+    assert printed.getvalue() == ""
