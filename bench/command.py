@@ -11,7 +11,10 @@ from mnist_edge.contract import command_line
 
 
 def run_bench_command(cfg: BenchConfig) -> int:
-    """Latency and throughput of the models on this machine, FP32 vs INT8, run alternately."""
+    """Latency and throughput of the models on this machine, FP32 vs INT8, run alternately.
+
+    Exit codes: 0 measured; 2 a usage or model error, or --json not writable (one line on stderr, checked before measuring).
+    """
     from dataclasses import replace
 
     from mnist_edge.bench.view import progress_bar, render

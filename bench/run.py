@@ -96,8 +96,10 @@ class BenchConfig:
                               ("--cold-starts", self.cold_starts)):
             if value < 0:
                 raise UserError(f"{flag} {value}: must not be negative")
-        if self.json_path and not Path(self.json_path).parent.is_dir():
-            raise UserError(f"{self.json_path}: folder {Path(self.json_path).parent} does not exist")
+        if self.json_path:  # before minutes of measuring, not after
+            from mnist_edge.fsguard import check_writable_file
+
+            check_writable_file(self.json_path, "--json")
         return self
 
 
@@ -146,15 +148,19 @@ def onnx_candidates(paths: list[str], first_threads: int) -> list[Candidate]:
     from mnist_edge.model.check import read_model, shipped_model
 
     paths = paths or [str(shipped_model("fp32")), str(shipped_model("int8"))]
+    from mnist_edge.labels import distinct_names
+    from mnist_edge.model.session import OnnxModel
+
     checked = [read_model(p) for p in paths]
-    for c in checked:
-        _onnx_open(str(c.path))(first_threads)  # onnxruntime must accept it: fail before measuring
+    for c in checked:  # onnxruntime must load and run it: fail before measuring, naming the file
+        OnnxModel(c.path, threads=first_threads).predict_logits(np.zeros((2, 1, 28, 28), np.float32))
     precisions = [c.precision for c in checked]
     unique = len(set(precisions)) == len(precisions)
-    return [Candidate(label=c.precision if unique else c.path.name, kind="onnxruntime",
+    labels = precisions if unique else distinct_names([c.path for c in checked])
+    return [Candidate(label=label, kind="onnxruntime",
                       path=str(c.path), precision=c.precision, file_bytes=len(c.data),
                       sha256=c.sha256, open=_onnx_open(str(c.path)))
-            for c in checked]
+            for c, label in zip(checked, labels)]
 
 
 def _onnx_open(path: str) -> Callable[[int], RunFn]:

@@ -15,6 +15,7 @@ import torch
 from onnx import numpy_helper
 
 from mnist_edge.export.to_onnx import INPUT_NAME, OUTPUT_NAME
+from mnist_edge.fsguard import writing
 from mnist_edge.model.session import as_model_input
 
 
@@ -31,9 +32,10 @@ def write_golden(model: torch.nn.Module, test_images_u8: np.ndarray, folder: Pat
         pixels = as_model_input(test_images_u8[k : k + 1])  # (1, 1, 28, 28) float32 in [0, 1]
         logits = model.eval()(torch.from_numpy(pixels)).numpy()  # (1, 10) float32
         target = folder / f"test_data_set_{k}"
-        target.mkdir(parents=True, exist_ok=True)
+        target.mkdir()  # a fresh folder in the staging folder: never an existing (linked) one
         for name, array, tensor_name in (("input_0.pb", pixels, INPUT_NAME),
                                          ("output_0.pb", logits, OUTPUT_NAME)):
             tensor = numpy_helper.from_array(array, tensor_name)
-            (target / name).write_bytes(tensor.SerializeToString())
+            with writing(target / name):
+                (target / name).write_bytes(tensor.SerializeToString())
     return golden_names(sets)

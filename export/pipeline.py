@@ -1,15 +1,15 @@
 """`mnist-edge export` end to end: checkpoint -> FP32 (+ INT8) ONNX, golden vectors, model card.
 
-What it is: the order of the steps. Everything is built and evaluated in a private work
-folder first; only when all of it succeeded (INT8 within its accuracy bound included) are
-the files published into --out, each atomically. A failure leaves --out as it was.
+What it is: the order of the steps. Everything is built and evaluated in a staging folder
+beside --out first; only when all of it succeeded (INT8 within its accuracy bound included)
+is it swapped in for --out whole (mnist_edge.publish), keeping the user's own files there. A
+failure, a kill or a full disk leaves --out as it was (or absent, if it was).
 What it isn't: any step itself; each lives in its own module of this package.
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -21,13 +21,15 @@ from mnist_edge.data.mnist import Split, data_checksums, load_split
 from mnist_edge.export.card import build_card, file_entries, write_card
 from mnist_edge.export.config import ExportConfig
 from mnist_edge.export.accuracy import check_int8_drop, compare_int8, predictions, score
-from mnist_edge.export.files import prepare_out, publish, remove_stale, save_self_contained, sha256_of
+from mnist_edge.export.files import is_export_name, save_self_contained, sha256_of
 from mnist_edge.export.golden import golden_names, write_golden
 from mnist_edge.export.load import load_model, training_summary
 from mnist_edge.export.metadata import annotate, export_versions, model_metadata
 from mnist_edge.export.qdq_report import print_report, qdq_report
 from mnist_edge.export.quantize import quantize_int8
 from mnist_edge.export.to_onnx import export_fp32
+from mnist_edge.fsguard import writing
+from mnist_edge.publish import publish_folder, staging, target_of
 
 FP32_NAME, INT8_NAME = MODEL_FILES["fp32"], MODEL_FILES["int8"]
 QDQ_REPORT_NAME = "qdq_report.json"
@@ -75,15 +77,9 @@ def write_qdq_report(work: Path, test_images: np.ndarray, cfg: ExportConfig,
                      console: Console) -> list[str]:
     report = qdq_report(work / FP32_NAME, work / INT8_NAME, test_images[: cfg.qdq_report_images])
     print_report(report, console)
-    (work / QDQ_REPORT_NAME).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    with writing(work / QDQ_REPORT_NAME):
+        (work / QDQ_REPORT_NAME).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return [QDQ_REPORT_NAME]
-
-
-def _owned_names(out: Path) -> list[str]:
-    """The names an export writes only sometimes (INT8, QDQ report, golden sets) found in --out."""
-    sets = sorted(p.name for p in out.glob("test_data_set_*") if p.is_dir())
-    golden = [f"{s}/{name}" for s in sets for name in ("input_0.pb", "output_0.pb")]
-    return [INT8_NAME, QDQ_REPORT_NAME, *golden]
 
 
 def run_export(cfg: ExportConfig, console: Console | None = None) -> dict:
@@ -91,14 +87,13 @@ def run_export(cfg: ExportConfig, console: Console | None = None) -> dict:
     console = console or Console()
     cfg = cfg.checked()
     model, state = load_model(cfg.checkpoint)
-    out = prepare_out(cfg.out)
-    summary = training_summary(state)
-    data_md5 = data_checksums(cfg.data_dir)
-    checkpoint = {"path": str(cfg.checkpoint), "sha256": sha256_of(cfg.checkpoint)}
-    meta = partial(model_metadata, summary, checkpoint["sha256"], data_md5)  # (precision, quant)
-    test = load_split("test", cfg.data_dir)
-    with tempfile.TemporaryDirectory(prefix="mnist-edge-export-") as tmp:
-        work = Path(tmp)
+    out = Path(cfg.out)
+    with staging(out, is_export_name) as work, writing(work):  # --out checked before the work
+        summary = training_summary(state)
+        data_md5 = data_checksums(cfg.data_dir)
+        checkpoint = {"path": str(cfg.checkpoint), "sha256": sha256_of(cfg.checkpoint)}
+        meta = partial(model_metadata, summary, checkpoint["sha256"], data_md5)  # (precision, quant)
+        test = load_split("test", cfg.data_dir)
         models, evaluation = build_models(model, cfg, meta, test, work, out, console)
         written = [*models, *write_golden(model, test.images, work, cfg.golden_sets)]
         if cfg.qdq_report:
@@ -111,10 +106,17 @@ def run_export(cfg: ExportConfig, console: Console | None = None) -> dict:
             golden=golden_names(cfg.golden_sets),
             qdq_report=QDQ_REPORT_NAME if cfg.qdq_report else None)
         written += write_card(card, work)
-        publish(work, out, written)
-    removed = remove_stale(out, _owned_names(out), written)
-    if removed:
-        console.print(f"removed stale files of an earlier export: {', '.join(removed)}")
-    console.print(f"wrote {', '.join(str(out / name) for name in written if '/' not in name)} "
-                  f"and {cfg.golden_sets} golden test set(s)")
+        publish_folder(work, out, is_export_name)
+    _say_written(console, out, written, cfg.golden_sets)
     return card
+
+
+def _say_written(console: Console, out: Path, written: list[str], sets: int) -> None:
+    """Which files --out now holds, and the command that runs the new model."""
+    if target_of(out) != Path(out).absolute():
+        console.print(f"{out} links to {target_of(out)}: the export replaced that folder")
+    files = [name for name in written if "/" not in name]
+    console.print(f"wrote {out}/: {', '.join(files)} and {sets} golden test set(s)")
+    model = out / (INT8_NAME if INT8_NAME in files else FP32_NAME)
+    console.print(f"next: mnist-edge predict --model {model} digit.png   "
+                  f"(without --model, predict uses the shipped model)")

@@ -28,8 +28,8 @@ import numpy as np
 from PIL import Image
 
 from mnist_edge.errors import NotADigit, UserError
+from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
 from mnist_edge.image.preprocess import preprocess_image
-from mnist_edge.image.load import load_image, load_image_bytes
 from mnist_edge.model.session import OnnxModel, softmax
 
 ImageInput = Union[str, os.PathLike, bytes, bytearray, memoryview, Image.Image, np.ndarray]
@@ -115,7 +115,8 @@ class DigitReader:
 
     def _fit(self, image: ImageInput, name: str) -> np.ndarray | Prediction | Failure:
         try:
-            return preprocess_image(open_image(image, name), name)  # (28, 28) float32
+            with image_warnings(name):
+                return preprocess_image(open_image(image, name), name)  # (28, 28) float32
         except NotADigit as e:
             return Prediction(name, None, 0.0, (), reason=e.reason)
         except UserError as e:

@@ -1,6 +1,7 @@
 """Atomic file writes: write to a temp file beside the target, then rename over it.
 
-A crash, a kill or an error mid-write leaves the old file (or nothing), never half a file.
+A crash, a kill or an error mid-write leaves the old file (or nothing), never half a file;
+an OSError while writing (a full disk) is a one-line UserError naming the target.
 """
 
 from __future__ import annotations
@@ -15,16 +16,23 @@ from pathlib import Path
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temp path in the target's folder; on success it replaces `path`, else vanishes."""
+    from mnist_edge.fsguard import write_error
+
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as e:
+        raise write_error(e, target) from None
     os.close(fd)
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; the result is an ordinary file
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(e, OSError):  # a full disk, a size limit: one line naming the target
+            raise write_error(e, target) from None
         raise
 
 

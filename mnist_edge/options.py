@@ -79,6 +79,9 @@ def typer_command(app: Any, typer: Any, cls: type, run: Callable[[Any], int | No
     params = [_typer_parameter(typer, f, spec, hint) for f, spec, hint in cli_fields(cls)]
 
     def command(**values: Any) -> None:
+        import sys
+
+        flag_given_a_value(cls, sys.argv[2:])
         code = run(build(cls, values))
         if code:
             raise typer.Exit(code)
@@ -87,7 +90,21 @@ def typer_command(app: Any, typer: Any, cls: type, run: Callable[[Any], int | No
     command.__annotations__ = {p.name: p.annotation for p in params}
     command.__doc__ = run.__doc__
     command.__name__ = name or run.__name__
-    app.command(name)(command)
+    app.command(name, cls=_flag_help_command(typer))(command)
+
+
+def _flag_help_command(typer: Any) -> type:
+    """typer's command class with --help shown as the flag it is (typer 0.29 adds "<bool>")."""
+    from typer.core import TyperCommand
+
+    class Command(TyperCommand):
+        def get_help_option(self, ctx):
+            option = super().get_help_option(ctx)
+            if option is not None:
+                option.metavar = ""
+            return option
+
+    return Command
 
 
 def _typer_parameter(typer: Any, f: dataclasses.Field, spec: Spec, hint: Any):
@@ -98,11 +115,15 @@ def _typer_parameter(typer: Any, f: dataclasses.Field, spec: Spec, hint: Any):
     if spec.parse is not None and default is not None:
         kind, default = str, None  # shown as the parse hook's text form; None = the field's default
     if spec.argument:
-        info = typer.Argument(help=help_text(spec), show_default=False)
+        info = typer.Argument(help=help_text(spec), show_default=False,
+                              metavar=f.name.upper())
         default = ... if spec.required else (None if default == [] else default)
     else:
+        # A bool is a flag: no "<bool>" after it in --help (typer 0.29 shows one), which made
+        # users type `--json true` and have `true` read as a file.
+        extra = {"metavar": ""} if kind is bool else {}
         info = typer.Option(*spec.flags, help=help_text(spec), min=spec.min, max=spec.max,
-                            show_default=default not in (None, [], False))
+                            show_default=default not in (None, [], False), **extra)
     annotation = typing.Annotated[kind, info]
     return inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=default,
                              annotation=annotation)  # -> inspect.Parameter
@@ -125,3 +146,19 @@ def _plain(hint: Any) -> Any:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         return next(a for a in typing.get_args(hint) if a is not type(None))
     return hint
+
+
+BOOL_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0"})
+
+
+def flag_given_a_value(cls: type, argv: list[str]) -> None:
+    """UserError for `--json true`: a flag followed by a boolean word that names no file."""
+    from mnist_edge.errors import UserError
+
+    flags = {flag for f, spec, hint in cli_fields(cls) if hint is bool and not spec.argument
+             for spelling in (spec.flags or ("--" + f.name.replace("_", "-"),))
+             for flag in spelling.split("/")}
+    for flag, word in zip(argv, argv[1:]):
+        if flag in flags and word.lower() in BOOL_WORDS and not Path(word).exists():
+            raise UserError(f"{flag} is a flag and takes no value: drop {word!r} "
+                            f"(`{flag}` alone turns it on)")

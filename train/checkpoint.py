@@ -11,6 +11,7 @@ optimizer, scheduler.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -25,22 +26,34 @@ CHECKPOINT_NAME = "checkpoint.pt"
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
+    # Serialized in memory first (a few MB): torch's own file writer reports a full disk as a
+    # RuntimeError without errno; our write says "no space left on device" and names the file.
+    buffer = io.BytesIO()
+    torch.save({"format": FORMAT, **state}, buffer)
     with atomic_path(path) as tmp:
-        torch.save({"format": FORMAT, **state}, tmp)
+        tmp.write_bytes(buffer.getbuffer())
 
 
 def load_checkpoint(path: str | os.PathLike, arch: str | None = None) -> dict[str, Any]:
     """Load and check a checkpoint; every problem is a one-line UserError naming the file."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: checkpoint not found")
+    from mnist_edge.filekind import not_a_file
+
+    problem = not_a_file(path)
+    if problem == "file not found":
+        raise UserError(f"{path}: checkpoint not found; run `mnist-edge train` first "
+                        f"(it writes runs/train/{CHECKPOINT_NAME}), or name one with --checkpoint")
+    if problem is not None:
+        raise UserError(f"{path}: {problem}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for a corrupt or foreign file
         first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise UserError(f"{path}: not a readable mnist-edge checkpoint ({first_line})") from None
+        raise UserError(f"{path}: not a checkpoint made by `mnist-edge train` "
+                        f"(torch cannot read it: {first_line[:200]})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT or "model" not in state:
-        raise UserError(f"{path}: not an mnist-edge checkpoint (format {FORMAT} expected)")
+        raise UserError(f"{path}: not a checkpoint made by `mnist-edge train` "
+                        f"(no format {FORMAT} checkpoint inside)")
     if arch is not None and state.get("arch") != arch:
         raise UserError(f"{path}: checkpoint of architecture {state.get('arch')!r}, expected {arch!r}")
     return state

@@ -29,6 +29,7 @@ from mnist_edge.atomic import atomic_write_text
 from mnist_edge.contract import MNIST_MEAN, MNIST_STD, versions
 from mnist_edge.data.mnist import data_checksums, load_split
 from mnist_edge.errors import UserError
+from mnist_edge.fsguard import check_writable_folder
 from mnist_edge.train.augment import random_affine
 from mnist_edge.train.config import TrainConfig
 from mnist_edge.train.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
@@ -111,8 +112,15 @@ def build(cfg: TrainConfig, device: torch.device, steps_per_epoch: int):
         opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     else:
         raise UserError(f"--optimizer {cfg.optimizer}: expected adamw or sgd")
+    total = cfg.epochs * steps_per_epoch
+    if total < 2:
+        raise UserError(f"--epochs {cfg.epochs} over {steps_per_epoch} batch(es) of --batch-size "
+                        f"{cfg.batch_size}: the one-cycle schedule needs at least 2 optimiser "
+                        f"steps (raise --limit or --epochs, or lower --batch-size)")
+    # Warm-up over 20% of the steps, but over more than one step: on a tiny quick run (5 steps)
+    # 20% is one step and torch's OneCycleLR divides by zero.
     sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch, pct_start=0.2)
+        opt, max_lr=cfg.lr, total_steps=total, pct_start=max(0.2, 1.5 / total))
     ema = None
     if cfg.ema_decay > 0:
         ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay))
@@ -144,7 +152,20 @@ def train(cfg: TrainConfig, console: Console | None = None) -> dict:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)  # the initial weights
     out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    created = not out.exists()
+    check_writable_folder(out, "--out", create=True)  # before any epoch, not after the first
+    if cfg.clean_epochs >= cfg.epochs:
+        console.print(f"warning: --clean-epochs {cfg.clean_epochs} >= --epochs {cfg.epochs}: "
+                      f"no epoch trains on augmented images")
+    try:
+        return _train(cfg, console, device, out)
+    except BaseException:
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # a failed run leaves no empty --out behind
+        raise
+
+
+def _train(cfg: TrainConfig, console: Console, device: torch.device, out: Path) -> dict:
     train_x, train_y, test_x, test_y = load_tensors(cfg, device)
     steps = math.ceil(len(train_y) / cfg.batch_size)
     model, ema, opt, sched = build(cfg, device, steps)

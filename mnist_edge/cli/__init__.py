@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> None:
     from mnist_edge.errors import UserError
 
     argv = sys.argv[1:] if argv is None else argv
+    _plain_output()
     try:
         if argv[:1] == ["predict"]:
             from mnist_edge.cli.fast import run_predict_fast
@@ -30,3 +31,21 @@ def main(argv: list[str] | None = None) -> None:
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+
+
+def _plain_output() -> None:
+    """A file name the terminal's encoding cannot show is escaped, never a UnicodeEncodeError;
+    a decoder's warning about an image is one line, "warning: FILE: what", like the errors."""
+    import warnings
+
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    default = warnings.formatwarning
+
+    def one_line(message, category, filename, lineno, line=None):
+        if category.__name__ == "ImageWarning":
+            return f"warning: {message}\n"
+        return default(message, category, filename, lineno, line)
+
+    warnings.formatwarning = one_line

@@ -51,7 +51,10 @@ def require_torch(command: str) -> None:
 
 
 def run_train(cfg: TrainConfig) -> int:
-    """Fit the report's CNN on MNIST (GPU if present, else CPU)."""
+    """Fit the report's CNN on MNIST (GPU if present, else CPU).
+
+    Exit codes: 0 trained; 2 a usage, data or model error, or --out not writable (one line on stderr, checked before the first epoch).
+    """
     require_torch("train")
     from mnist_edge.train.trainer import train
 
@@ -60,7 +63,10 @@ def run_train(cfg: TrainConfig) -> int:
 
 
 def run_export(cfg: ExportConfig) -> int:
-    """Export a checkpoint to ONNX FP32 (and static INT8), with golden vectors and a model card."""
+    """Export a checkpoint to ONNX FP32 (and static INT8), with golden vectors and a model card.
+
+    Exit codes: 0 exported; 2 a usage, checkpoint, data or accuracy error, or --out not writable (one line on stderr; --out is left as it was).
+    """
     require_torch("export")
     from dataclasses import replace
 

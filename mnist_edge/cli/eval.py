@@ -37,10 +37,14 @@ class EvalConfig:
 
 
 def run_eval(cfg: EvalConfig) -> int:
-    """Accuracy, per-class accuracy, confusion matrix and throughput on the MNIST test set."""
+    """Accuracy, per-class accuracy, confusion matrix and throughput on the MNIST test set.
+
+    Exit codes: 0 evaluated; 2 a usage, data or model error (one line on stderr naming the file).
+    """
     import json
 
     from mnist_edge.data.mnist import load_split
+    from mnist_edge.labels import distinct_names
     from mnist_edge.model.check import shipped_model
 
     paths = cfg.model or [shipped_model("fp32"), shipped_model("int8")]
@@ -49,6 +53,8 @@ def run_eval(cfg: EvalConfig) -> int:
     n = cfg.limit or len(test.labels)
     results = [score_model(m, test.images[:n], test.labels[:n], threads=cfg.threads,
                            batch=cfg.batch_size) for m in models]
+    for r, name in zip(results, distinct_names([m.path for m in models])):
+        r.name = name  # models sharing a file name get distinct columns
     if cfg.plot is not None:
         from mnist_edge.cli.plots import plot_confusions
 
@@ -67,7 +73,7 @@ def run_eval(cfg: EvalConfig) -> int:
 
 @dataclass
 class EvalResult:
-    name: str  # the model file's name
+    name: str  # the model file's name (with parent folders when another model shares it)
     path: str
     precision: str  # 'fp32' or 'int8'
     images: int

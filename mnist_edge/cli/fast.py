@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from mnist_edge.cli.predict import PredictConfig, run_predict
-from mnist_edge.options import argparse_options, build
+from mnist_edge.options import argparse_options, build, flag_given_a_value
 
 
 class _NoExit(argparse.ArgumentParser):
@@ -52,5 +52,6 @@ def parse_predict(argv: list[str]) -> dict | None:
 
 def run_predict_fast(argv: list[str]) -> int | None:
     """Run `predict` with argv (after the command name); None if typer must handle the call."""
+    flag_given_a_value(PredictConfig, argv)
     values = parse_predict(argv)
     return None if values is None else run_predict(build(PredictConfig, values))

@@ -21,7 +21,10 @@ class InfoConfig:
 
 
 def run_info(cfg: InfoConfig) -> int:
-    """Inputs/outputs, opset, size, SHA-256, FP32/INT8, metadata and model card of a model."""
+    """Inputs/outputs, opset, size, SHA-256, FP32/INT8, metadata and model card of a model.
+
+    Exit codes: 0 shown; 2 a usage error or a file that is no usable model (one line on stderr).
+    """
     from mnist_edge.model.info import model_info
 
     details = model_info(cfg.model)
@@ -34,7 +37,9 @@ def render(info: dict) -> str:
     lines = []
     mib = info["bytes"] / 2**20
     simple = [
-        ("file", info["file"]), ("size", f"{info['bytes']:,} bytes ({mib:.2f} MiB)"),
+        ("file", info["file"] + ("  (shipped with mnist-edge)" if info.get("shipped") else
+                                 "  (not the shipped model: predict uses it only with --model)")),
+        ("size", f"{info['bytes']:,} bytes ({mib:.2f} MiB)"),
         ("sha256", info["sha256"]), ("model card", f"{info['card'] or '-'} ({info['card_sha256']})"),
         ("precision", info["precision"].upper()), ("ir version", info["ir_version"]),
         ("opsets", ", ".join(f"{d} {v}" for d, v in info["opsets"].items())),

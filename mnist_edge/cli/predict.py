@@ -51,9 +51,7 @@ def run_predict(cfg: PredictConfig, out: TextIO = sys.stdout, err: TextIO = sys.
                 reader=None) -> int:
     """Read photos or scans of single handwritten digits and print the digit each shows.
 
-    Exit code: 0 all images read (digits, or "-" with the reason when an image holds no
-    readable digit), 1 some inputs failed (one line each on stderr, or {file, error} with
-    --json), 2 a usage or model error.
+    Exit codes: 0 every image read (a digit, or "-" with the reason when an image holds no readable digit); 1 some inputs failed: a missing, unreadable or broken file, a glob matching nothing (one line each on stderr, or {file, error} with --json; the others are still read); 2 a usage or model error, or no image file among the arguments at all (an empty folder).
     """
     from mnist_edge.api import load
 

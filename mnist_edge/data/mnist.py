@@ -30,12 +30,19 @@ class Split:
     labels: np.ndarray  # (N,) uint8 in 0..9
 
 
-def read_idx(path: str | os.PathLike, ndim: int) -> np.ndarray:
-    """Read one gzipped IDX file of unsigned bytes with `ndim` dimensions, checking its header."""
+def read_idx(path: str | os.PathLike, ndim: int, md5: str | None = None) -> np.ndarray:
+    """Read one gzipped IDX file of unsigned bytes with `ndim` dimensions, checking its header
+    and, given `md5`, the file's MD5 (MNIST's canonical one: a cached or named file that was
+    changed, say labels shifted by one, would otherwise give "accuracy 0.001" and exit 0).
+    The MD5 costs ~5% of the gunzip (train images: 41 ms vs 746 ms), so it is made every time."""
     path = Path(path)
     try:
-        with gzip.open(path, "rb") as f:
-            raw = f.read()
+        packed = path.read_bytes()
+        if md5 is not None and hashlib.md5(packed).hexdigest() != md5:
+            raise UserError(f"{path}: MD5 {hashlib.md5(packed).hexdigest()} is not MNIST's {md5}: "
+                            f"the file was changed or is another data set (delete it to download "
+                            f"it again)")
+        raw = gzip.decompress(packed)
     except FileNotFoundError:
         raise UserError(f"{path}: file not found") from None
     except (OSError, EOFError, zlib.error) as e:  # not gzip, or cut short
@@ -104,8 +111,11 @@ def load_split(split: str, data_dir: str | os.PathLike | None = None) -> Split:
     """Images and labels of 'train' (60,000) or 'test' (10,000), checked against each other."""
     folder = find_data_dir(data_dir)
     images_name, labels_name = SPLITS[split]
-    images = read_idx(folder / images_name, ndim=3)
-    labels = read_idx(folder / labels_name, ndim=1)
+    # The cache holds what we downloaded and verified: it must still be that (a folder named
+    # with --data-dir or $MNIST_EDGE_DATA_DIR is the user's, read as it is).
+    cached = folder.resolve() == cache_dir().resolve()
+    images = read_idx(folder / images_name, ndim=3, md5=FILES[images_name] if cached else None)
+    labels = read_idx(folder / labels_name, ndim=1, md5=FILES[labels_name] if cached else None)
     if images.shape[1:] != (28, 28):
         raise UserError(f"{folder / images_name}: images are {images.shape[1:]}, expected (28, 28)")
     if len(images) != len(labels):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mnist_edge.contract import CARD_JSON, IMAGE_SHAPE, MODEL_FILES, NUM_CLASSES
 from mnist_edge.errors import UserError
+from mnist_edge.filekind import not_a_file, os_reason
 from mnist_edge.model.onnxproto import FLOAT, ModelProtoInfo, ProtoError, parse_model
 
 try:  # CPython's own SHA-256: hashlib would load OpenSSL, +3.6 MiB and +11 ms on predict's start
@@ -29,7 +30,10 @@ except ImportError:
     except ImportError:  # a build without the built-in hashes
         from hashlib import sha256
 
-MAX_BYTES = 2**31 - 1  # protobuf's limit for one message; larger needs external data
+# What this runtime reads of one model file, checked on its size before reading: an MNIST
+# model is under 1 MiB, and protobuf's own limit (2 GiB) would mean reading 2 GB to refuse it.
+# Weights stored as external data do not count.
+MAX_BYTES = 256 * 2**20
 INT8_TYPES = (3, 21, 22)  # TensorProto int8, uint4, int4
 QUANT_OPS = frozenset({"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv",
                        "QLinearMatMul", "ConvInteger", "MatMulInteger", "QGemm", "QLinearAdd"})
@@ -99,33 +103,47 @@ def read_model(path: str | os.PathLike, contract: bool = True) -> CheckedModel:
 
 
 def _read_bytes(path: Path) -> bytes:
+    """The file's bytes: a regular file of 1 to MAX_BYTES bytes (size checked before reading)."""
+    problem = not_a_file(path)
+    if problem is not None:
+        problem = "model file not found" if problem == "file not found" else problem
+        raise UserError(f"{path}: {problem}")
     try:
-        if path.is_dir():
-            raise UserError(f"{path}: is a directory, not a model file")
-        size = path.stat().st_size
-        if size == 0:
-            raise UserError(f"{path}: empty file, not an ONNX model")
-        if size > MAX_BYTES:
-            raise UserError(f"{path}: {size:,} bytes, more than an ONNX file can hold (2 GiB)")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: model file not found") from None
-    except PermissionError:
-        raise UserError(f"{path}: permission denied") from None
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                raise UserError(f"{path}: empty file, not an ONNX model")
+            if size > MAX_BYTES:
+                raise UserError(f"{path}: {size:,} bytes, more than the {MAX_BYTES // 2**20} MiB "
+                                f"this runtime reads for one model (an MNIST model is under 1 MiB)")
+            return f.read(MAX_BYTES + 1)[:MAX_BYTES]  # bounded even if the file grows meanwhile
     except OSError as e:
-        raise UserError(f"{path}: cannot read the model ({e.strerror or e})") from None
+        raise UserError(f"{path}: cannot read the model ({os_reason(e, path)})") from None
 
 
 def check_external_data(path: Path, proto: ModelProtoInfo) -> None:
-    """Every external-data location must be a relative path resolving inside the model's folder."""
-    folder = path.resolve().parent
+    """Every external-data location must name a file inside the model's folder.
+
+    The folder is the one onnxruntime uses: the directory part of the path as given, NOT of
+    the model's real path (a linked model reads its weights beside the link). The location,
+    joined to it, must resolve (links followed, as onnxruntime's open follows them) inside
+    that folder's real path: no absolute paths, no "..", no link leading out.
+    """
+    folder = Path(os.path.abspath(path)).parent  # onnxruntime: dirname of the path it was given
+    real_folder = folder.resolve()
     for name, location in proto.external_data:
         where = f"tensor {name!r} stores its data externally"
         if not location:
             raise UserError(f"{path}: {where} but names no location")
-        target = (folder / location).resolve()  # symlinks followed: a link out is refused too
-        if os.path.isabs(location) or not target.is_relative_to(folder):
-            raise UserError(f"{path}: {where} at {location!r}, outside the model's folder; refused")
+        if "\0" in location:
+            raise UserError(f"{path}: {where} at a location with a NUL byte ({location!r}); refused")
+        try:
+            target = (folder / location).resolve()
+        except (OSError, RuntimeError) as e:  # a link loop
+            raise UserError(f"{path}: {where} at {location!r}, which cannot be resolved ({e})") from None
+        if os.path.isabs(location) or not target.is_relative_to(real_folder):
+            raise UserError(f"{path}: {where} at {location!r}, outside the model's folder "
+                            f"{folder}; refused")
 
 
 def contract_problems(proto: ModelProtoInfo) -> list[str]:

@@ -24,6 +24,7 @@ def model_info(path: str | os.PathLike | None) -> dict:
     problems = contract_problems(proto)
     return {
         "file": str(checked.path),
+        "shipped": _is_shipped(checked.path),
         "bytes": len(checked.data),
         "sha256": checked.sha256,
         "card": str(checked.card_path) if checked.card_path else None,
@@ -41,6 +42,16 @@ def model_info(path: str | os.PathLike | None) -> dict:
         "metadata": dict(sorted(meta.custom_metadata_map.items())),
         "card_entry": checked.card,
     }
+
+
+def _is_shipped(path) -> bool:
+    """Whether this is one of the models installed with mnist-edge (what predict uses by default)."""
+    from mnist_edge.model.check import artifacts_dir
+
+    try:
+        return path.resolve().parent == artifacts_dir().resolve()
+    except OSError:
+        return False
 
 
 def _card_check(checked) -> str:

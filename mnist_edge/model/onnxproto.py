@@ -26,6 +26,10 @@ ELEM_TYPES = {
 }
 FLOAT = 1
 EXTERNAL = 1  # TensorProto.DataLocation.EXTERNAL
+# Subgraphs (If/Loop/Scan bodies) nested deeper than this are refused: each level is a Python
+# call, and a 10 KB file of 400 nested graphs would otherwise end in a RecursionError. Real
+# models nest a few levels; onnxruntime itself stops far below Python's recursion limit.
+MAX_GRAPH_DEPTH = 32
 
 Dim = int | str | None  # a fixed size, a symbolic name, or unknown
 
@@ -142,7 +146,7 @@ def parse_model(data: bytes) -> ModelProtoInfo:
             info.model_version = _int(wire, value)
         elif number == 7:
             info.has_graph = True
-            _graph(_message(wire, value), info, top=True)
+            _graph(_message(wire, value), info, top=True, depth=0)
         elif number == 8:
             domain, version = _opset(_message(wire, value))
             info.opsets[domain] = version
@@ -152,19 +156,21 @@ def parse_model(data: bytes) -> ModelProtoInfo:
         elif number == 20:  # TrainingInfoProto: initialization (1), algorithm (2) graphs
             for n, w, v in fields(_message(wire, value)):
                 if n in (1, 2):
-                    _graph(_message(w, v), info, top=False)
+                    _graph(_message(w, v), info, top=False, depth=1)
         elif number == 25:  # FunctionProto: node (7)
             for n, w, v in fields(_message(wire, value)):
                 if n == 7:
-                    _node(_message(w, v), info)
+                    _node(_message(w, v), info, depth=1)
     return info
 
 
-def _graph(buf: memoryview, info: ModelProtoInfo, top: bool) -> None:
+def _graph(buf: memoryview, info: ModelProtoInfo, top: bool, depth: int) -> None:
+    if depth > MAX_GRAPH_DEPTH:
+        raise ProtoError(f"subgraphs nested more than {MAX_GRAPH_DEPTH} deep")
     inputs, outputs, initializers = [], [], set()
     for number, wire, value in fields(buf):
         if number == 1:
-            _node(_message(wire, value), info)
+            _node(_message(wire, value), info, depth)
         elif number == 5:
             initializers.add(_tensor(_message(wire, value), info))
         elif number == 15:  # SparseTensorProto: values (1), indices (2)
@@ -182,21 +188,21 @@ def _graph(buf: memoryview, info: ModelProtoInfo, top: bool) -> None:
         info.outputs = outputs
 
 
-def _node(buf: memoryview, info: ModelProtoInfo) -> None:
+def _node(buf: memoryview, info: ModelProtoInfo, depth: int) -> None:
     for number, wire, value in fields(buf):
         if number == 4:
             info.op_types[_text(wire, value)] += 1
         elif number == 5:
-            _attribute(_message(wire, value), info)
+            _attribute(_message(wire, value), info, depth)
 
 
-def _attribute(buf: memoryview, info: ModelProtoInfo) -> None:
+def _attribute(buf: memoryview, info: ModelProtoInfo, depth: int) -> None:
     """Tensors (t 5, tensors 10), graphs (g 6, graphs 11), sparse tensors (22, 23) inside one attribute."""
     for number, wire, value in fields(buf):
         if number in (5, 10):
             _tensor(_message(wire, value), info)
         elif number in (6, 11):
-            _graph(_message(wire, value), info, top=False)
+            _graph(_message(wire, value), info, top=False, depth=depth + 1)
         elif number in (22, 23):
             for n, w, v in fields(_message(wire, value)):
                 if n in (1, 2):

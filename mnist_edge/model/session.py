@@ -10,6 +10,8 @@ the checks themselves (mnist_edge.model.check), or anything of export (mnist_edg
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 
 import numpy as np
@@ -43,6 +45,9 @@ class OnnxModel:
         self.path = self.checked.path
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
+        # onnxruntime's own log lines (coloured, timestamped, C++ file names) would come before
+        # our one-line error about the same problem: only fatal ones are let through.
+        options.log_severity_level = 4
         options.inter_op_num_threads = 1
         # Idle worker threads sleep instead of spinning: no stolen CPU on a small shared board,
         # and no spinning threads to wind down at the end of a one-shot CLI run.
@@ -52,10 +57,12 @@ class OnnxModel:
         # the model has external data, which onnxruntime must find beside the file.
         source = str(self.path) if self.checked.proto.external_data else self.checked.data
         try:
-            self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+            # On some load errors onnxruntime's Python wrapper print()s an "EP Error" banner to
+            # stdout and retries: that would corrupt `predict --json`; the error itself is ours.
+            with contextlib.redirect_stdout(io.StringIO()):
+                self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises its own pybind exception types
-            first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            raise UserError(f"{self.path}: onnxruntime cannot load the model ({first_line})") from None
+            raise UserError(f"{self.path}: onnxruntime cannot load the model ({ort_message(e)})") from None
         self.input_name = self.session.get_inputs()[0].name
         self.output_name = self.session.get_outputs()[0].name
 
@@ -72,9 +79,37 @@ class OnnxModel:
         out = np.empty((len(pixels), NUM_CLASSES), dtype=np.float32)
         for start in range(0, len(pixels), chunk):
             batch = pixels[start : start + chunk]  # (n <= chunk, 1, 28, 28)
-            out[start : start + len(batch)] = self.session.run(
-                [self.output_name], {self.input_name: batch})[0]
+            out[start : start + len(batch)] = self.run(batch)
         return out
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """One session.run: (n, 1, 28, 28) float32 -> (n, 10) logits; UserError naming the model.
+
+        A model can pass every check and still fail here (a Reshape needing 784 values, a 40 TB
+        allocation, an output of another shape than it declares): that is the model's fault,
+        said in one line, and its output is checked before anyone indexes it.
+        """
+        try:
+            logits = self.session.run([self.output_name], {self.input_name: batch})[0]
+        except Exception as e:  # onnxruntime raises its own pybind exception types
+            raise UserError(f"{self.path}: onnxruntime failed running the model "
+                            f"({ort_message(e)})") from None
+        shape = getattr(logits, "shape", None)
+        if shape != (len(batch), NUM_CLASSES) or getattr(logits, "dtype", None) != np.float32:
+            got = f"{getattr(logits, 'dtype', type(logits).__name__)} {shape}"
+            raise UserError(f"{self.path}: the model's output is {got} for {len(batch)} image(s), "
+                            f"expected float32 ({len(batch)}, {NUM_CLASSES})")
+        return logits
+
+
+def ort_message(error: Exception) -> str:
+    """onnxruntime's exception text, short: first line, no status code, no C++ source location."""
+    import re
+
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    text = re.sub(r"\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    text = re.sub(r"/onnxruntime_src/\S+:\d+ [^(]*\([^)]*\) ", "", text)
+    return text[:300]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -24,8 +24,8 @@ from PIL import Image
 from mnist_edge.data.mnist import load_split
 from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.cli.inputs import Problem, expand_inputs
+from mnist_edge.image.load import MAX_DECODED_BYTES, load_image
 from mnist_edge.image.preprocess import preprocess_file, preprocess_image
-from mnist_edge.image.load import MAX_PIXELS, load_image
 from mnist_edge.image.save import save_preprocessed
 from mnist_edge.synth.scanlike import KINDS, make_scan_like, save_scan_like, write_scan_like
 
@@ -202,7 +202,7 @@ BAD_INPUTS = {
     "notes.png": (lambda p, _: p.write_text("not a picture\n"), "not an image"),
     "folder.png": (lambda p, _: p.mkdir(), "is a directory"),
     "bomb.png": (lambda p, _: p.write_bytes(_png_header(100_000, 100_000)), "too large"),
-    "over_limit.png": (lambda p, _: p.write_bytes(_png_header(8000, 6000)), "too large"),
+    "over_limit.png": (lambda p, _: p.write_bytes(_png_header(9000, 8000)), "too large"),
     "white.png": (lambda p, _: Image.new("L", (300, 300), 255).save(p), "no digit found (blank image"),
     "black.png": (lambda p, _: Image.new("L", (28, 28), 0).save(p), "no digit found (blank image"),
     "noisy_paper.jpg": (_noisy_blank, "no digit found (blank image"),
@@ -226,8 +226,8 @@ def test_bad_input_is_one_line_user_error_naming_the_file(name, tmp_path, test_i
 def test_pixel_limit_holds_even_if_pillow_limit_is_off(tmp_path, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
     path = tmp_path / "big.png"
-    path.write_bytes(_png_header(8000, 6000))
-    assert 8000 * 6000 > MAX_PIXELS
+    path.write_bytes(_png_header(9000, 8000))
+    assert 9000 * 8000 > MAX_DECODED_BYTES  # 8-bit grey: one byte a pixel
     with pytest.raises(UserError, match="too large"):
         load_image(path)
 
