@@ -21,7 +21,8 @@ import mnist_edge
 from mnist_edge.data import MNIST_MEAN, MNIST_STD
 
 INPUT_DOC = "(N, 1, 28, 28) float32 in [0, 1], white digit on black"
-OUTPUT_DOC = "(N, 10) float32 logits for digits 0-9 (softmax gives probabilities)"
+OUTPUT_DOC = ("(N, 10) float32 logits for digits 0-9, already divided by the temperature fitted "
+              "on validation data (softmax gives calibrated probabilities)")
 CLASS_LABELS = [str(d) for d in range(10)]
 
 
@@ -57,6 +58,10 @@ def model_metadata(summary: dict[str, Any], checkpoint_sha256: str, data_md5: di
         "training_test_accuracy": json.dumps(summary.get("final_test_accuracy")),
         "training_test_images": json.dumps(summary.get("test_images")),
         "training_epochs": json.dumps(summary.get("epochs")),
+        # Already applied in the graph (the logits are divided by it); recorded for provenance.
+        "temperature": json.dumps(summary.get("temperature", 1.0)),
+        # "Not a digit": refuse when the top softmax probability is below this (null: no threshold).
+        "min_confidence": json.dumps(summary.get("min_confidence")),
         "checkpoint_sha256": checkpoint_sha256,
         "data_md5": json.dumps(data_md5, sort_keys=True),
         "versions": json.dumps(versions(), sort_keys=True),
