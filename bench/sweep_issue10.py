@@ -24,13 +24,14 @@ from mnist_edge.train.trainer import load_tensors, train
 
 RESULTS = Path(__file__).parent / "results" / "sweep_issue10.json"
 IMAGING = dict(p_stroke=0.3, p_contrast=0.3, p_blur=0.2, p_noise=0.2, p_line=0.15, p_erase=0.1)
-RECIPES = {
-    "baseline_ls0.1": {},
-    "ls0": dict(label_smoothing=0.0),
-    "ls0_imaging": dict(label_smoothing=0.0, **IMAGING),
+NO_IMAGING = {k: 0.0 for k in IMAGING}
+RECIPES = {  # explicit about every new field, whatever TrainConfig's defaults are
+    "baseline_ls0.1": dict(oe_weight=0.0, **NO_IMAGING),
+    "ls0": dict(label_smoothing=0.0, oe_weight=0.0, **NO_IMAGING),
+    "ls0_imaging": dict(label_smoothing=0.0, oe_weight=0.0, **IMAGING),
     "ls0_imaging_oe": dict(label_smoothing=0.0, oe_weight=0.5, **IMAGING),
     "ls0.1_imaging_oe": dict(oe_weight=0.5, **IMAGING),
-    "ls0_oe": dict(label_smoothing=0.0, oe_weight=0.5),
+    "ls0_oe": dict(label_smoothing=0.0, oe_weight=0.5, **NO_IMAGING),
 }
 
 

@@ -58,7 +58,8 @@ def calibration_entry(summary: dict) -> dict:
     cal = summary.get("calibration") or {}
     return {"temperature": summary.get("temperature", 1.0),
             "min_confidence": summary.get("min_confidence"),
-            "fitted_on": f"validation split ({(cal.get('validation') or {}).get('images')} images)",
+            "fitted_on": (f"validation split ({cal['validation']['images']} images)"
+                          if cal.get("validation") else None),
             "validation": cal.get("validation"), "synthetic_negatives": cal.get("synthetic_negatives")}
 
 
