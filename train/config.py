@@ -26,19 +26,19 @@ class TrainConfig:
     elastic_sigma: float = 4.0  # smoothness of the elastic field, pixels
     ema_decay: float = 0.0  # per-step decay of an exponential moving average of the weights; 0 = off
     # Imaging augmentation (imaging.py): probability p_* per image and strength of each transform.
-    p_stroke: float = 0.0  # stroke width: blend towards a 3x3 dilation or erosion
+    p_stroke: float = 0.3  # stroke width: blend towards a 3x3 dilation or erosion
     stroke: float = 1.0  # largest blend factor (1 = a full dilation/erosion)
-    p_contrast: float = 0.0  # faint ink on a grey floor
+    p_contrast: float = 0.3  # faint ink on a grey floor
     min_ink: float = 0.4  # ink brightness drawn in [min_ink, 1]
     max_floor: float = 0.3  # grey floor drawn in [0, max_floor]
-    p_blur: float = 0.0  # gaussian blur
+    p_blur: float = 0.2  # gaussian blur
     max_blur: float = 1.2  # sigma drawn in [0.3, max_blur] pixels
-    p_noise: float = 0.0  # gaussian noise
+    p_noise: float = 0.2  # gaussian noise
     max_noise: float = 0.15  # standard deviation drawn in [0, max_noise]
-    p_line: float = 0.0  # a ruled line crossing the digit
-    p_erase: float = 0.0  # a small rectangle erased
+    p_line: float = 0.15  # a ruled line crossing the digit
+    p_erase: float = 0.1  # a small rectangle erased
     # Outlier exposure (negatives.py): synthetic non-digits pushed towards a uniform softmax.
-    oe_weight: float = 0.0  # weight of their loss (cross-entropy to uniform); 0 = off
+    oe_weight: float = 0.5  # weight of their loss (cross-entropy to uniform); 0 = off
     oe_fraction: float = 0.25  # negatives per batch, as a fraction of the batch size
     validation: int = 10_000  # the last N training images are held out for every choice; 0 = none
     max_refused: float = 0.01  # the "not a digit" threshold refuses at most this share of validation digits
