@@ -11,13 +11,20 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_edge.calibration import expected_calibration_error
 from mnist_edge.errors import UserError
-from mnist_edge.model.session import OnnxModel, predict_labels
+from mnist_edge.model.session import OnnxModel, as_model_input, predict_labels, softmax
 
 
 def predictions(path: Path, images_u8: np.ndarray, threads: int) -> np.ndarray:
     """(N, 28, 28) uint8 -> (N,) predicted digits of the model file."""
     return predict_labels(OnnxModel(path, threads=threads), images_u8)
+
+
+def calibration_error(path: Path, images_u8: np.ndarray, labels: np.ndarray, threads: int) -> float:
+    """Expected calibration error (15 bins) of the model file's probabilities on these images."""
+    logits = OnnxModel(path, threads=threads).predict_logits(as_model_input(images_u8))  # (N, 10)
+    return expected_calibration_error(softmax(logits), labels)
 
 
 def score(predicted: np.ndarray, labels: np.ndarray) -> float:

@@ -34,8 +34,10 @@ def build_card(*, command: str, summary: dict, checkpoint: dict, data_md5: dict,
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": command,
         "models": {name: {"precision": precision, **files[name],
-                          "test_accuracy": evaluation[f"{precision}_accuracy"]}
+                          "test_accuracy": evaluation[f"{precision}_accuracy"],
+                          "test_ece": evaluation.get(f"{precision}_ece")}
                    for name, precision in models.items()},
+        "calibration": calibration_entry(summary),
         "evaluation": evaluation,
         "interface": {"input": INPUT_DOC, "output": OUTPUT_DOC, "class_labels": CLASS_LABELS,
                       "preprocessing": preprocessing(**summary.get("normalization", {}))},
@@ -48,6 +50,32 @@ def build_card(*, command: str, summary: dict, checkpoint: dict, data_md5: dict,
         "qdq_report": qdq_report,
         "files": files,
     }
+
+
+def calibration_entry(summary: dict) -> dict:
+    """Temperature (applied in the graph) and "not a digit" threshold, as fitted on validation."""
+    cal = summary.get("calibration") or {}
+    return {"temperature": summary.get("temperature", 1.0),
+            "min_confidence": summary.get("min_confidence"),
+            "fitted_on": (f"validation split ({cal['validation']['images']} images)"
+                          if cal.get("validation") else None),
+            "validation": cal.get("validation"), "synthetic_negatives": cal.get("synthetic_negatives")}
+
+
+def _calibration_lines(card: dict) -> list[str]:
+    cal, ev = card.get("calibration") or {}, card["evaluation"]
+    if not cal.get("min_confidence"):
+        return []
+    eces = ", ".join(f"{p.upper()} {ev[f'{p}_ece']:.2%}" for p in ("fp32", "int8") if f"{p}_ece" in ev)
+    refused = (cal.get("validation") or {}).get("refused")
+    negatives = (cal.get("synthetic_negatives") or {}).get("refused")
+    return ["", "## Probabilities and \"not a digit\"", "",
+            f"The graph divides its logits by the temperature T = {cal['temperature']:.4f} fitted "
+            f"on the validation split, so softmax gives calibrated probabilities: expected "
+            f"calibration error on the test set {eces} (15 bins). An image whose top probability "
+            f"is below min_confidence = {cal['min_confidence']:.4f} is not read as a digit: that "
+            f"refuses {_pct(refused)} of validation digits and {_pct(negatives)} of held-out "
+            "synthetic non-digits (shapes, scribbles, blank pages, digit pairs)."]
 
 
 def render_markdown(card: dict) -> str:
@@ -67,6 +95,7 @@ def render_markdown(card: dict) -> str:
                       f"it loses {ev['int8_drop_points']:.2f} points (bound "
                       f"{ev['max_int8_drop_points']}). Quantization: "
                       + ", ".join(f"{k} {v}" for k, v in card["quantization"].items()) + "."]
+    lines += _calibration_lines(card)
     lines += ["", "## Input and output", "",
               f"- input `image`: {card['interface']['input']}; the graph normalises it itself "
               f"({card['interface']['preprocessing']['in_graph']})",

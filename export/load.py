@@ -1,7 +1,10 @@
 """Checkpoint -> the report CNN in eval mode, ready to export, plus what the card needs from it.
 
 What it is: a checked load (missing, corrupt, other architecture, weights of other shapes:
-each a one-line UserError naming the file) and the run's training summary.
+each a one-line UserError naming the file) and the run's training summary. The temperature
+fitted on validation (checkpoint key 'temperature', 1.0 when absent) is folded into the last
+layer (fc2 weight and bias divided by T), so every exported graph, FP32 and INT8, outputs
+logits / T: calibrated logits, at no cost.
 What it isn't: the checkpoint format (train/checkpoint.py) or the export itself.
 """
 
@@ -35,7 +38,17 @@ def load_model(path: str | os.PathLike) -> tuple[ReportCNN, dict[str, Any]]:
     except (RuntimeError, TypeError, AttributeError, KeyError) as e:
         detail = " ".join(str(e).split())  # torch's message spans lines: one line here
         raise UserError(f"{path}: weights do not fit the {ARCH} network ({detail[:300]})") from None
+    fold_temperature(model, float(state.get("temperature", 1.0)))
     return model.eval(), state
+
+
+def fold_temperature(model: ReportCNN, temperature: float) -> None:
+    """logits / T computed by the last layer itself: fc2(h) / T = (W / T) h + b / T."""
+    if not temperature > 0:
+        raise UserError(f"temperature {temperature}: expected a positive number")
+    with torch.no_grad():
+        model.fc2.weight.div_(temperature)
+        model.fc2.bias.div_(temperature)
 
 
 def training_summary(state: dict[str, Any]) -> dict[str, Any]:
@@ -43,13 +56,19 @@ def training_summary(state: dict[str, Any]) -> dict[str, Any]:
     history = state.get("history") or [{}]
     recipe = (state.get("config") or {}).get("recipe") or {}
     limit = recipe.get("limit") or 0
+    calibration = state.get("calibration") or {}
+    test = calibration.get("test") or {}
     return {
         "arch": state.get("arch"),
         "epochs": state.get("epoch"),
         "recipe": recipe,
         "device": (state.get("config") or {}).get("device"),
         "normalization": state.get("normalization") or {},
-        "final_test_accuracy": history[-1].get("test_accuracy"),
+        "final_test_accuracy": test.get("accuracy", history[-1].get("test_accuracy")),
+        "final_validation_accuracy": history[-1].get("validation_accuracy"),
+        "temperature": float(state.get("temperature", 1.0)),
+        "min_confidence": state.get("min_confidence"),
+        "calibration": calibration,
         "test_images": min(limit, 10_000) if limit else 10_000,
         "wall_time_s": history[-1].get("elapsed_s"),
         "versions": {k: str(v) for k, v in (state.get("versions") or {}).items()},

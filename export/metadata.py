@@ -45,6 +45,10 @@ def model_metadata(summary: dict[str, Any], checkpoint_sha256: str, data_md5: di
         "training_test_accuracy": json.dumps(summary.get("final_test_accuracy")),
         "training_test_images": json.dumps(summary.get("test_images")),
         "training_epochs": json.dumps(summary.get("epochs")),
+        # Already applied in the graph (the logits are divided by it); recorded for provenance.
+        "temperature": json.dumps(summary.get("temperature", 1.0)),
+        # "Not a digit": refuse when the top softmax probability is below this (null: no threshold).
+        "min_confidence": json.dumps(summary.get("min_confidence")),
         "checkpoint_sha256": checkpoint_sha256,
         "data_md5": json.dumps(data_md5, sort_keys=True),
         "versions": json.dumps(export_versions(), sort_keys=True),

@@ -20,7 +20,8 @@ from mnist_edge.contract import MODEL_FILES, command_line
 from mnist_edge.data.mnist import Split, data_checksums, load_split
 from mnist_edge.export.card import build_card, file_entries, write_card
 from mnist_edge.export.config import ExportConfig
-from mnist_edge.export.accuracy import check_int8_drop, compare_int8, predictions, score
+from mnist_edge.export.accuracy import (calibration_error, check_int8_drop, compare_int8,
+                                         predictions, score)
 from mnist_edge.export.files import is_export_name, save_self_contained, sha256_of
 from mnist_edge.export.golden import golden_names, write_golden
 from mnist_edge.export.load import load_model, training_summary
@@ -59,12 +60,15 @@ def build_models(model, cfg: ExportConfig, meta, test: Split, work: Path, out: P
     fp32 = _export_fp32(model, cfg, meta, work)
     fp32_pred = predictions(fp32, test.images, cfg.threads)
     evaluation = {"test_images": int(len(test.labels)), "fp32_accuracy": score(fp32_pred, test.labels)}
-    console.print(f"FP32: test accuracy {evaluation['fp32_accuracy']:.2%}")
+    evaluation["fp32_ece"] = calibration_error(fp32, test.images, test.labels, cfg.threads)
+    console.print(f"FP32: test accuracy {evaluation['fp32_accuracy']:.2%}, "
+                  f"calibration error {evaluation['fp32_ece']:.2%}")
     models = {FP32_NAME: "fp32"}
     if cfg.quantize:
         int8 = _export_int8(fp32, cfg, meta, work)
         result = compare_int8(fp32_pred, predictions(int8, test.images, cfg.threads), test.labels)
-        evaluation.update(result, max_int8_drop_points=cfg.max_int8_drop)
+        evaluation.update(result, max_int8_drop_points=cfg.max_int8_drop,
+                          int8_ece=calibration_error(int8, test.images, test.labels, cfg.threads))
         console.print(f"INT8: test accuracy {result['int8_accuracy']:.2%} "
                       f"({result['int8_drop_points']:.2f} points below FP32), agrees with FP32 "
                       f"on {result['int8_fp32_agreement']:.2%}")

@@ -30,7 +30,8 @@ IMAGE_SHAPE = (1, 28, 28)  # per image, after the batch dimension N: one channel
 NUM_CLASSES = 10
 CLASS_LABELS = [str(d) for d in range(NUM_CLASSES)]
 INPUT_DOC = "(N, 1, 28, 28) float32 in [0, 1], white digit on black"
-OUTPUT_DOC = "(N, 10) float32 logits for digits 0-9 (softmax gives probabilities)"
+OUTPUT_DOC = ("(N, 10) float32 logits for digits 0-9, already divided by the temperature fitted "
+              "on validation data (softmax gives calibrated probabilities)")
 
 # Pixel statistics of the MNIST training set, on pixels scaled to [0, 1]; the graph applies them.
 MNIST_MEAN = 0.1307

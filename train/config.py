@@ -31,10 +31,29 @@ class TrainConfig:
     elastic_sigma: float = option(4.0, "Augmentation: smoothness of the elastic field.", "pixels")
     ema_decay: float = option(0.0, "Per-step decay of a moving average of the weights that is "
                                    "evaluated and shipped; 0 = off.")
+    # Imaging augmentation (imaging.py): probability p_* per image and strength of each transform.
+    p_stroke: float = option(0.3, "Imaging augmentation: share of images whose strokes are thickened or thinned.")
+    stroke: float = option(1.0, "Largest blend towards a 3x3 dilation or erosion (1 = a full one).")
+    p_contrast: float = option(0.3, "Imaging augmentation: share of images with faint ink on a grey floor.")
+    min_ink: float = option(0.4, "Faint ink: brightness drawn in [min-ink, 1].")
+    max_floor: float = option(0.3, "Faint ink: grey floor drawn in [0, max-floor].")
+    p_blur: float = option(0.2, "Imaging augmentation: share of images blurred (gaussian).")
+    max_blur: float = option(1.2, "Largest blur sigma, drawn in [0.3, max-blur].", "pixels")
+    p_noise: float = option(0.2, "Imaging augmentation: share of images with gaussian noise.")
+    max_noise: float = option(0.15, "Largest noise standard deviation (pixels in [0, 1]).")
+    p_line: float = option(0.15, "Imaging augmentation: share of images crossed by a ruled line.")
+    p_erase: float = option(0.1, "Imaging augmentation: share of images with a small rectangle erased.")
+    # Outlier exposure (negatives.py): synthetic non-digits pushed towards a uniform softmax.
+    oe_weight: float = option(0.5, "Weight of the non-digit loss (cross-entropy to uniform); 0 = off.")
+    oe_fraction: float = option(0.25, "Synthetic non-digits per batch, as a fraction of the batch size.")
+    validation: int = option(10_000, "The last N training images are held out for every choice "
+                                     "(temperature, threshold); 0 = none.", "images", min=0)
+    max_refused: float = option(0.01, "The not-a-digit threshold refuses at most this share of "
+                                      "validation digits.")
     seed: int = option(0, "Seed of weights, order, augmentation and dropout.")
     device: str = option("auto", "auto (CUDA when available), cpu or cuda.")
     threads: int = option(0, "CPU threads for torch; 0 = torch's default.", min=0)
-    limit: int = option(0, "Quick mode: use only the first N training (and test) images; 0 = all.",
+    limit: int = option(0, "Quick mode: use only the first N training (and validation and test) images; 0 = all.",
                         min=0)
     out: str = option("runs/train", "Folder for checkpoint.pt, metrics.json and curve.png.",
                       cli_type=Path)

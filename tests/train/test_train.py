@@ -101,8 +101,8 @@ def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path, mnist_dir):
     resumed = load_checkpoint(out / "checkpoint.pt")
     assert resumed["epoch"] == 3
     assert same_weights(whole["model"], resumed["model"])
-    assert [e["test_accuracy"] for e in whole["history"]] == [
-        e["test_accuracy"] for e in resumed["history"]]
+    assert [e["validation_accuracy"] for e in whole["history"]] == [
+        e["validation_accuracy"] for e in resumed["history"]]
 
 
 def test_resume_refuses_other_settings(tmp_path, mnist_dir):

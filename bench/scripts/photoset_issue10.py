@@ -1,0 +1,110 @@
+"""The photo material of issue 10 as the network sees it, and how a checkpoint reads it.
+
+What it is: two steps.
+  render (torch-free; needs mnist_edge.synth and mnist_edge.image, the photo work of issue 10):
+    python -m mnist_edge.bench.scripts.photoset_issue10 render OUT.npz [--count 20]
+  draws digit photos under every condition and severity (synth.photos), degraded 28x28 digits
+  (synth.small) and non-digits (synth.nondigits: letters, symbols, shapes, scribbles, blank,
+  smudges, noise, two digits), all from validation digits (train 50000-59999) and a fixed seed,
+  puts each through preprocessing (image.fit_digit) and saves the 28x28 pixels, the
+  preprocessing verdict, and the label (-1 for a non-digit).
+  score (torch): python -m mnist_edge.bench.scripts.photoset_issue10 score SET.npz CHECKPOINT [...]
+  reads each checkpoint's network (temperature folded in) and its min_confidence and prints,
+  per group, digits read right (refused counts as wrong), digits refused, non-digits refused
+  by preprocessing, by the network's threshold, and by both.
+What it isn't: the held-out real photos of the issue, or a test; none of this material is
+drawn like the training negatives (train/negatives.py), so it judges them honestly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+VALIDATION = slice(50_000, 60_000)
+
+
+def render(out: str, count: int, seed: int = 0, data_dir: str | None = None) -> None:
+    from mnist_edge.data.mnist import load_split
+    from mnist_edge.image import fit_digit
+    from mnist_edge.synth import nondigits, photos, small, strokes
+
+    train = load_split("train", data_dir)
+    images, labels = train.images[VALIDATION], train.labels[VALIDATION]
+    rng = np.random.default_rng(seed)
+    pixels, reasons, truth, group = [], [], [], []
+
+    def add(img, label, name):
+        fitted = fit_digit(img)
+        pixels.append(fitted.pixels)
+        reasons.append(fitted.reason or "")
+        truth.append(label)
+        group.append(name)
+
+    for condition in photos.CONDITIONS:
+        for severity in photos.SEVERITIES:
+            for k in rng.integers(len(images), size=count):
+                shape = lambda size, width, d=images[k]: strokes.digit_coverage(d, size, width)  # noqa: E731
+                add(photos.photo(shape, rng, condition, severity), labels[k], f"photo/{condition}")
+    for condition in small.SMALL_CONDITIONS:
+        for severity in photos.SEVERITIES:
+            for k in rng.integers(len(images), size=count):
+                add(small.degrade(images[k], rng, condition, severity), labels[k], f"28x28/{condition}")
+    for kind in nondigits.NONDIGIT_KINDS:
+        for _ in range(3 * count):
+            add(nondigits.nondigit(kind, rng, images), -1, f"nondigit/{kind}")
+    np.savez_compressed(out, pixels=np.stack(pixels).astype(np.float32), reasons=np.array(reasons),
+                        labels=np.array(truth), groups=np.array(group))
+    print(f"wrote {out}: {len(truth)} images")
+
+
+def score(path: str, checkpoint: str) -> dict:
+    import torch
+
+    from mnist_edge.calibration import softmax
+    from mnist_edge.export.load import load_model
+
+    data = np.load(path)
+    model, state = load_model(checkpoint)  # logits / T
+    with torch.no_grad():
+        logits = model(torch.from_numpy(data["pixels"][:, None])).double().numpy()
+    probs = softmax(logits)
+    threshold = state.get("min_confidence") or 0.0
+    net_refused = probs.max(1) < threshold
+    pre_refused = data["reasons"] != ""
+    read = np.where(pre_refused | net_refused, -1, probs.argmax(1))
+    labels, groups = data["labels"], data["groups"]
+    out = {"checkpoint": checkpoint, "min_confidence": threshold}
+    for name in ("photo", "28x28"):
+        m = np.char.startswith(groups.astype(str), name + "/")
+        out[name] = {"n": int(m.sum()), "read": float(np.mean(read[m] == labels[m])),
+                     "read_without_threshold": float(np.mean(np.where(pre_refused, -1, probs.argmax(1))[m] == labels[m])),
+                     "refused_by_network": float(np.mean(net_refused[m] & ~pre_refused[m]))}
+    m = labels == -1
+    out["nondigit"] = {"n": int(m.sum()), "refused_by_preprocessing": float(np.mean(pre_refused[m])),
+                       "refused_by_network_alone": float(np.mean(net_refused[m])),
+                       "refused": float(np.mean(pre_refused[m] | net_refused[m])),
+                       "per_kind": {str(k).split("/")[1]: float(np.mean((pre_refused | net_refused)[groups == k]))
+                                    for k in sorted(set(groups[m]))}}
+    return out
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=["render", "score"])
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--data-dir")
+    args = parser.parse_args(argv)
+    if args.step == "render":
+        render(args.paths[0], args.count, data_dir=args.data_dir)
+        return
+    for checkpoint in args.paths[1:]:
+        print(json.dumps(score(args.paths[0], checkpoint), indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

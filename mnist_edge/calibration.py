@@ -1,0 +1,94 @@
+"""Calibration of a classifier's probabilities, in numpy: ECE, reliability bins, temperature.
+
+What it is: the standard expected calibration error (confidence = top softmax probability,
+15 equal-width bins over [0, 1], ECE = sum over bins of |accuracy - mean confidence| weighted
+by the bin's share of samples), the per-bin numbers a reliability diagram draws, a softmax
+with a temperature, and a 1-D fit of the temperature T minimising the negative log-likelihood
+of logits / T. Torch-free: the runtime (`eval`) and the trainer share it.
+What it isn't: plotting (the CLI draws the diagram) or the choice of the refusal threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ECE_BINS = 15
+# The temperature search range: wider than any sensible model needs (0.4 fixed label smoothing).
+T_MIN, T_MAX = 0.05, 20.0
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """(N, C) logits -> (N, C) probabilities of logits / temperature."""
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    z = z - z.max(axis=1, keepdims=True)  # no overflow in exp
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def nll(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:
+    """Mean negative log-likelihood of the true labels under softmax(logits / temperature)."""
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    m = z.max(axis=1, keepdims=True)
+    log_norm = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))  # (N,) logsumexp
+    return float(np.mean(log_norm - z[np.arange(len(labels)), labels]))
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The T in [T_MIN, T_MAX] minimising nll(logits, labels, T): golden-section search on log T.
+
+    The NLL of logits / T is convex in 1/T, hence unimodal in log T: the search finds the
+    optimum (to ~1e-4 relative) without a gradient.
+    """
+    lo, hi = np.log(T_MIN), np.log(T_MAX)
+    ratio = (np.sqrt(5) - 1) / 2
+    a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+    fa, fb = nll(logits, labels, np.exp(a)), nll(logits, labels, np.exp(b))
+    while hi - lo > 1e-4:
+        if fa < fb:
+            hi, b, fb = b, a, fa
+            a = hi - ratio * (hi - lo)
+            fa = nll(logits, labels, np.exp(a))
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + ratio * (hi - lo)
+            fb = nll(logits, labels, np.exp(b))
+    return float(np.exp((lo + hi) / 2))
+
+
+def reliability_bins(probs: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) -> list[dict]:
+    """Per equal-width confidence bin: its edges, sample count, mean confidence and accuracy.
+
+    probs: (N, C) probabilities; a sample with confidence c goes into bin ceil(c * bins) - 1
+    (bins are (lo, hi], the first also takes 0). Empty bins have confidence/accuracy None.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    confidence = probs.max(axis=1)  # (N,)
+    correct = probs.argmax(axis=1) == np.asarray(labels)  # (N,) bool
+    index = np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)
+    out = []
+    for b in range(bins):
+        mask = index == b
+        n = int(mask.sum())
+        out.append({"lo": b / bins, "hi": (b + 1) / bins, "count": n,
+                    "confidence": float(confidence[mask].mean()) if n else None,
+                    "accuracy": float(correct[mask].mean()) if n else None})
+    return out
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) -> float:
+    """ECE (a fraction, not percent) of (N, C) probabilities against (N,) true labels."""
+    table = reliability_bins(probs, labels, bins)
+    total = sum(b["count"] for b in table)
+    return float(sum(b["count"] * abs(b["accuracy"] - b["confidence"])
+                     for b in table if b["count"]) / total)
+
+
+def refusal_threshold(confidence: np.ndarray, max_refused: float = 0.01) -> float:
+    """The largest threshold t such that at most `max_refused` of `confidence` lies below t.
+
+    confidence: (N,) top probabilities of real digits; an image is refused when its confidence
+    is < t, so at most floor(max_refused * N) of these digits are refused.
+    """
+    c = np.sort(np.asarray(confidence, dtype=np.float64))
+    k = int(np.floor(max_refused * len(c)))  # digits we may refuse
+    return float(c[k])  # c[0..k-1] < t (at most k refused), c[k] itself is kept
