@@ -28,14 +28,17 @@ def file_entries(work: Path, names: list[str]) -> dict[str, dict[str, Any]]:
 
 def build_card(*, command: str, summary: dict, checkpoint: dict, data_md5: dict,
                versions: dict, models: dict, evaluation: dict, files: dict,
-               quantization: dict | None, golden: list[str], qdq_report: str | None) -> dict:
-    """The card as one JSON-ready dict; `models` maps file name -> precision."""
+               quantization: dict | None, golden: list[str], qdq_report: str | None,
+               accuracies: dict[str, float] | None = None) -> dict:
+    """The card as one JSON-ready dict; `models` maps file name -> precision; `accuracies`
+    (file name -> test accuracy) overrides evaluation[f"{precision}_accuracy"] per file."""
     return {
         "model": summary.get("arch"),
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": command,
         "models": {name: {"precision": precision, **files[name],
-                          "test_accuracy": evaluation[f"{precision}_accuracy"]}
+                          "test_accuracy": (accuracies or {}).get(
+                              name, evaluation[f"{precision}_accuracy"])}
                    for name, precision in models.items()},
         "evaluation": evaluation,
         "interface": {"input": INPUT_DOC, "output": OUTPUT_DOC, "class_labels": CLASS_LABELS,

@@ -39,6 +39,7 @@ class ExportConfig:
     float_logits: bool = True
     max_int8_drop: float = 0.3  # percentage points of test accuracy INT8 may lose vs FP32
     qdq_report: bool = False
+    tflite: bool = False  # also mnist_cnn.tflite (+ .int8.tflite with quantize): export/tflite.py
     qdq_report_images: int = 100  # the first N test images
     golden_sets: int = 3  # test_data_set_0 .. test_data_set_{N-1}
     threads: int = 1  # onnxruntime intra-op threads of the test-set evaluation

@@ -28,6 +28,7 @@ from mnist_edge.export.load import load_model, training_summary
 from mnist_edge.export.metadata import describe, model_metadata, versions
 from mnist_edge.export.qdq_report import print_report, qdq_report
 from mnist_edge.export.quantize import quantize_int8
+from mnist_edge.export.tflite import TFLITE_NAMES, build_tflite, require_converters
 from mnist_edge.export.to_onnx import export_fp32
 
 FP32_NAME = "mnist_cnn.onnx"
@@ -90,13 +91,15 @@ def _owned_names(out: Path) -> list[str]:
     """The names an export writes only sometimes (INT8, QDQ report, golden sets) found in --out."""
     sets = sorted(p.name for p in out.glob("test_data_set_*") if p.is_dir())
     golden = [f"{s}/{name}" for s in sets for name in ("input_0.pb", "output_0.pb")]
-    return [INT8_NAME, QDQ_REPORT_NAME, *golden]
+    return [INT8_NAME, QDQ_REPORT_NAME, *TFLITE_NAMES, *golden]
 
 
 def run_export(cfg: ExportConfig, console: Console | None = None) -> dict:
     """Run the whole export into cfg.out; returns the model card."""
     console = console or Console()
     cfg = cfg.checked()
+    if cfg.tflite:
+        require_converters()
     model, state = load_model(cfg.checkpoint)
     out = prepare_out(cfg.out)
     summary = training_summary(state)
@@ -107,6 +110,11 @@ def run_export(cfg: ExportConfig, console: Console | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="mnist-edge-export-") as tmp:
         work = Path(tmp)
         models, evaluation = build_models(model, cfg, meta, test, work, out, console)
+        accuracies = {}
+        if cfg.tflite:
+            tflite, evaluation["tflite"] = build_tflite(model, cfg, meta, test, work, out, console)
+            models.update(tflite)
+            accuracies = {name: evaluation["tflite"][f"{p}_accuracy"] for name, p in tflite.items()}
         written = [*models, *write_golden(model, test.images, work, cfg.golden_sets)]
         if cfg.qdq_report:
             written += write_qdq_report(work, test.images, cfg, console)
@@ -116,7 +124,7 @@ def run_export(cfg: ExportConfig, console: Console | None = None) -> dict:
             data_md5=data_md5, versions=versions(), models=models, evaluation=evaluation,
             files=files, quantization=cfg.quantization() if cfg.quantize else None,
             golden=golden_names(cfg.golden_sets),
-            qdq_report=QDQ_REPORT_NAME if cfg.qdq_report else None)
+            qdq_report=QDQ_REPORT_NAME if cfg.qdq_report else None, accuracies=accuracies)
         written += write_card(card, work)
         publish(work, out, written)
     removed = remove_stale(out, _owned_names(out), written)

@@ -103,6 +103,7 @@ def export(
     max_int8_drop: Annotated[float, typer.Option(help="Fail (writing nothing) if INT8 test accuracy is more than this many points below FP32.")] = _E.max_int8_drop,
     qdq_report: Annotated[bool, typer.Option(help="Print and save qdq_report.json: per-tensor SQNR of weights and activations, FP32 vs INT8.")] = _E.qdq_report,
     qdq_report_images: Annotated[int, typer.Option(help="Test images the QDQ report runs through both models.")] = _E.qdq_report_images,
+    tflite: Annotated[bool, typer.Option(help="Also write mnist_cnn.tflite (and with --quantize mnist_cnn.int8.tflite) for LiteRT; needs the [tflite] extra.")] = _E.tflite,
     golden_sets: Annotated[int, typer.Option(help="Golden test vectors to write: test_data_set_0..N-1.")] = _E.golden_sets,
     opset: Annotated[int, typer.Option(help="ONNX opset (18 or newer).")] = _E.opset,
     threads: Annotated[int, typer.Option(help="onnxruntime threads for evaluation; 0 = its default.")] = _E.threads,
@@ -117,7 +118,7 @@ def export(
         calibration_images=calibration_images, quant_format=quant_format,
         activation_type=activation_type, weight_type=weight_type,
         calibration_method=calibration_method, per_channel=per_channel, reduce_range=reduce_range,
-        max_int8_drop=max_int8_drop, qdq_report=qdq_report, qdq_report_images=qdq_report_images,
+        max_int8_drop=max_int8_drop, qdq_report=qdq_report, qdq_report_images=qdq_report_images, tflite=tflite,
         golden_sets=golden_sets, threads=threads, data_dir=str(data_dir) if data_dir else None,
         command=command_line()))
 
