@@ -103,12 +103,13 @@ def test_int8_is_integer_inside_float_outside(exported):
     interpreter = LiteRTBackend(Path(exported[0]) / TFLITE_INT8_NAME).interpreter
     dtype = {t["index"]: np.dtype(t["dtype"]) for t in interpreter.get_tensor_details()}
     ops = interpreter._get_ops_details()
-    names = [op["op_name"] for op in ops]
-    assert names[0] == "QUANTIZE" and names[-1] == "DEQUANTIZE" and "DEQUANTIZE" not in names[:-1]
+    assert [op["op_name"] for op in ops[:1] + ops[-2:]] == ["QUANTIZE", "DEQUANTIZE", "FULLY_CONNECTED"]
+    assert [op["op_name"] for op in ops].count("DEQUANTIZE") == 1
     layers = [op for op in ops if op["op_name"] in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")]
     assert len(layers) == 4  # conv1 (one input channel: depthwise), conv2, fc1, fc2
-    for op in layers:  # activations and weights int8 (biases int32)
+    for op in layers[:3]:  # activations and weights int8 (biases int32)
         assert [dtype[i] for i in (*op["inputs"][:2], *op["outputs"])] == [np.int8] * 3, op
+    assert [dtype[i] for i in (*layers[3]["inputs"][:2], *layers[3]["outputs"])] == [np.float32] * 3
 
 
 def test_card_and_metadata(exported, tflite_checkpoint):
