@@ -169,7 +169,9 @@ def profiles(pixels: np.ndarray, batches=(32, 256)) -> dict:
                                "kernel_min_us_per_image": round(1e3 * t["kernel_min_ms"] / b, 2),
                                "run_us_per_image": round(1e3 * t["run_ms"] / b, 2),
                                "by_node_us_per_image": {f"{n['node']} ({n['op']})": round(1e3 * n["ms"] / b, 2)
-                                                        for n in t["by_node"]}}
+                                                        for n in t["by_node"]},
+                               "by_node_min_us_per_image": {f"{n['node']} ({n['op']})":
+                                                            round(1e3 * n["min_ms"] / b, 2) for n in t["by_node"]}}
                        for label, t in traces.items()}
     return out
 

@@ -103,7 +103,7 @@ def export(
     max_int8_drop: Annotated[float, typer.Option(help="Fail (writing nothing) if INT8 test accuracy is more than this many points below FP32.")] = _E.max_int8_drop,
     qdq_report: Annotated[bool, typer.Option(help="Print and save qdq_report.json: per-tensor SQNR of weights and activations, FP32 vs INT8.")] = _E.qdq_report,
     qdq_report_images: Annotated[int, typer.Option(help="Test images the QDQ report runs through both models.")] = _E.qdq_report_images,
-    tflite: Annotated[bool, typer.Option(help="Also write mnist_cnn.tflite (and with --quantize mnist_cnn.int8.tflite) for LiteRT; needs the [tflite] extra.")] = _E.tflite,
+    tflite: Annotated[bool, typer.Option(help="Also write mnist_cnn.tflite (and with --quantize mnist_cnn.int8.tflite) for LiteRT; needs the tflite extra (pyproject.toml).")] = _E.tflite,
     golden_sets: Annotated[int, typer.Option(help="Golden test vectors to write: test_data_set_0..N-1.")] = _E.golden_sets,
     opset: Annotated[int, typer.Option(help="ONNX opset (18 or newer).")] = _E.opset,
     threads: Annotated[int, typer.Option(help="onnxruntime threads for evaluation; 0 = its default.")] = _E.threads,

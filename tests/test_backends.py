@@ -48,3 +48,17 @@ def test_litert_refuses_files_that_are_no_tflite(tmp_path):
             open_backend("litert", tmp_path / name)
     with pytest.raises(UserError, match="is a directory"):
         open_backend("litert", tmp_path)
+
+
+def test_litert_backend_imports_no_torch_or_converter():
+    import json
+    import subprocess
+    import sys
+
+    pytest.importorskip("ai_edge_litert", reason="needs ai-edge-litert (the [litert] extra)")
+    code = ("import json, sys; from mnist_edge.backends import open_backend; "
+            "import mnist_edge.backends.litert; open_backend('onnxruntime'); "
+            "print(json.dumps(sorted(m for m in ('torch', 'onnx', 'onnxscript', 'jax', 'litert_torch', "
+            "'ai_edge_quantizer') if m in sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
