@@ -62,3 +62,18 @@ def test_litert_backend_imports_no_torch_or_converter():
             "'ai_edge_quantizer') if m in sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+@pytest.mark.torch
+def test_export_tflite_names_the_missing_converter(monkeypatch, tmp_path):
+    pytest.importorskip("torch", reason="needs torch (pip install torch==2.13.0 -e '.[train]')")
+    import sys
+
+    from mnist_edge.export.config import ExportConfig
+    from mnist_edge.export.pipeline import run_export
+
+    monkeypatch.setitem(sys.modules, "litert_torch", None)  # find_spec() now says: not installed
+    with pytest.raises(UserError, match=r"^--tflite needs litert-torch, not installed"):
+        run_export(ExportConfig(checkpoint=str(tmp_path / "never-read.pt"), out=str(tmp_path / "out"),
+                                tflite=True))
+    assert not (tmp_path / "out").exists()
