@@ -71,6 +71,12 @@ def render_markdown(card: dict) -> str:
                       f"it loses {ev['int8_drop_points']:.2f} points (bound "
                       f"{ev['max_int8_drop_points']}). Quantization: "
                       + ", ".join(f"{k} {v}" for k, v in card["quantization"].items()) + "."]
+    tflite = ev.get("tflite") or {}
+    if "int8_fp32_agreement" in tflite:
+        lines += ["", f"The .tflite files run on LiteRT (ai-edge-litert); TFLite INT8 agrees with "
+                      f"TFLite FP32 on {tflite['int8_fp32_agreement']:.2%} of test images and loses "
+                      f"{tflite['int8_drop_points']:.2f} points. Quantization: "
+                      + ", ".join(f"{k} {v}" for k, v in tflite["quantization"].items()) + "."]
     lines += ["", "## Input and output", "",
               f"- input `image`: {card['interface']['input']}; the graph normalises it itself "
               f"({card['interface']['preprocessing']['in_graph']})",
