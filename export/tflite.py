@@ -93,32 +93,40 @@ def convert_fp32(model: torch.nn.Module) -> bytes:
 
 
 def quantize_int8(fp32_batch1: bytes, calibration_u8: np.ndarray) -> bytes:
-    """Full INT8 static of a batch-1 FP32 .tflite, float I/O, calibrated on (N, 28, 28) uint8."""
+    """INT8 static of a batch-1 FP32 .tflite (float input and logits), MinMax-calibrated on
+    (N, 28, 28) uint8 images, one image per invoke."""
     with quiet():
         from ai_edge_litert.interpreter import Interpreter
-        from ai_edge_quantizer import qtyping, quantizer, recipe_manager
-        from ai_edge_quantizer.algorithm_manager import AlgorithmName
+        from ai_edge_quantizer import quantizer
 
-        recipe = recipe_manager.RecipeManager()
-        recipe.add_static_config(regex=".*", operation_name=qtyping.TFLOperationName.ALL_SUPPORTED,
-                                 activation_num_bits=8, weight_num_bits=8,
-                                 algorithm_key=AlgorithmName.MIN_MAX_UNIFORM_QUANT)
-        for io_op in (qtyping.TFLOperationName.INPUT, qtyping.TFLOperationName.OUTPUT):
-            recipe.add_quantization_config(regex=".*", operation_name=io_op,
-                                           algorithm_key=AlgorithmName.NO_QUANTIZE)
         interpreter = Interpreter(model_content=fp32_batch1)
-        # float logits: the last layer (fc2, 1,600 of 1,495,168 MACs) stays FP32, as in the ONNX
-        # INT8 (int8_graph.float_output): half the logit error, same speed (bench/INT8.md)
-        logits = interpreter.get_output_details()[0]["name"]  # an op's scope: "output name;"
-        recipe.add_quantization_config(regex=f"^{re.escape(logits)};?$",
-                                       operation_name=qtyping.TFLOperationName.FULLY_CONNECTED,
-                                       algorithm_key=AlgorithmName.NO_QUANTIZE)
-        (key, sig), = interpreter.get_signature_list().items()
+        (key, signature), = interpreter.get_signature_list().items()
+        recipe = int8_recipe(logits=interpreter.get_output_details()[0]["name"])
         pixels = to_pixels(calibration_u8)  # (N, 1, 28, 28) float32
-        samples = [{sig["inputs"][0]: pixels[k : k + 1]} for k in range(len(pixels))]
-        q = quantizer.Quantizer(fp32_batch1, recipe.get_quantization_recipe())
+        samples = [{signature["inputs"][0]: pixels[k : k + 1]} for k in range(len(pixels))]
+        q = quantizer.Quantizer(fp32_batch1, recipe)
         ranges = q.calibrate({key: samples}, num_threads=1)
         return bytes(q.quantize(ranges, enable_progress_report=False).quantized_model)
+
+
+def int8_recipe(logits: str) -> list:
+    """int8 weights (per channel) and activations everywhere but the graph's input and output,
+    and the layer writing `logits` (fc2, 1,600 of 1,495,168 MACs), which stays FP32: float
+    logits as in the ONNX INT8 (int8_graph.float_output), half the logit error, same speed."""
+    from ai_edge_quantizer import qtyping, recipe_manager
+    from ai_edge_quantizer.algorithm_manager import AlgorithmName
+
+    op = qtyping.TFLOperationName
+    recipe = recipe_manager.RecipeManager()
+    recipe.add_static_config(regex=".*", operation_name=op.ALL_SUPPORTED, activation_num_bits=8,
+                             weight_num_bits=8, algorithm_key=AlgorithmName.MIN_MAX_UNIFORM_QUANT)
+    for io_op in (op.INPUT, op.OUTPUT):
+        recipe.add_quantization_config(regex=".*", operation_name=io_op,
+                                       algorithm_key=AlgorithmName.NO_QUANTIZE)
+    # an op's scope is "its output's name;"
+    recipe.add_quantization_config(regex=f"^{re.escape(logits)};?$", operation_name=op.FULLY_CONNECTED,
+                                   algorithm_key=AlgorithmName.NO_QUANTIZE)
+    return recipe.get_quantization_recipe()
 
 
 def quantization_settings(cfg: ExportConfig) -> dict:
