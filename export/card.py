@@ -27,14 +27,17 @@ def file_entries(work: Path, names: list[str]) -> dict[str, dict[str, Any]]:
 
 def build_card(*, command: str, summary: dict, checkpoint: dict, data_md5: dict,
                versions: dict, models: dict, evaluation: dict, files: dict,
-               quantization: dict | None, golden: list[str], qdq_report: str | None) -> dict:
-    """The card as one JSON-ready dict; `models` maps file name -> precision."""
+               quantization: dict | None, golden: list[str], qdq_report: str | None,
+               accuracies: dict[str, float] | None = None) -> dict:
+    """The card as one JSON-ready dict; `models` maps file name -> precision; `accuracies`
+    (file name -> test accuracy) overrides evaluation[f"{precision}_accuracy"] per file."""
     return {
         "model": summary.get("arch"),
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": command,
         "models": {name: {"precision": precision, **files[name],
-                          "test_accuracy": evaluation[f"{precision}_accuracy"],
+                          "test_accuracy": (accuracies or {}).get(
+                              name, evaluation[f"{precision}_accuracy"]),
                           "test_ece": evaluation.get(f"{precision}_ece")}
                    for name, precision in models.items()},
         "calibration": calibration_entry(summary),
@@ -96,6 +99,12 @@ def render_markdown(card: dict) -> str:
                       f"{ev['max_int8_drop_points']}). Quantization: "
                       + ", ".join(f"{k} {v}" for k, v in card["quantization"].items()) + "."]
     lines += _calibration_lines(card)
+    tflite = ev.get("tflite") or {}
+    if "int8_fp32_agreement" in tflite:
+        lines += ["", f"The .tflite files run on LiteRT (ai-edge-litert); TFLite INT8 agrees with "
+                      f"TFLite FP32 on {tflite['int8_fp32_agreement']:.2%} of test images and loses "
+                      f"{tflite['int8_drop_points']:.2f} points. Quantization: "
+                      + ", ".join(f"{k} {v}" for k, v in tflite["quantization"].items()) + "."]
     lines += ["", "## Input and output", "",
               f"- input `image`: {card['interface']['input']}; the graph normalises it itself "
               f"({card['interface']['preprocessing']['in_graph']})",

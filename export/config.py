@@ -48,6 +48,8 @@ class ExportConfig:
     float_logits: bool = True
     max_int8_drop: float = option(0.3, "Fail (writing nothing) if INT8 test accuracy is more than "
                                        "this far below FP32.", "percentage points")
+    tflite: bool = option(False, "Also write mnist_cnn.tflite (and mnist_cnn.int8.tflite with "
+                                 "--quantize) for the LiteRT backend; needs the [tflite] extra.")
     qdq_report: bool = option(False, "Print and save qdq_report.json: per-tensor SQNR of weights "
                                      "and activations, FP32 vs INT8.")
     qdq_report_images: int = option(100, "Test images the QDQ report runs through both models.",

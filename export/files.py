@@ -15,7 +15,7 @@ from pathlib import Path
 
 import onnx
 
-from mnist_edge.contract import CARD_JSON, CARD_MD, GOLDEN_PREFIX, MODEL_FILES
+from mnist_edge.contract import CARD_JSON, CARD_MD, GOLDEN_PREFIX, MODEL_FILES, TFLITE_FILES
 from mnist_edge.fsguard import writing
 
 
@@ -27,7 +27,8 @@ def sha256_of(path: str | os.PathLike) -> str:
 def is_export_name(name: str) -> bool:
     """The entries of --out an export owns (replaced by each export); anything else is the
     user's and is kept."""
-    return (name in (*MODEL_FILES.values(), CARD_JSON, CARD_MD, "qdq_report.json")
+    return (name in (*MODEL_FILES.values(), *TFLITE_FILES.values(), CARD_JSON, CARD_MD,
+                     "qdq_report.json")
             or name.startswith(GOLDEN_PREFIX)
             or (name.startswith(".") and name.endswith(".tmp")))  # an older version's temp files
 

@@ -28,6 +28,7 @@ from mnist_edge.export.load import load_model, training_summary
 from mnist_edge.export.metadata import annotate, export_versions, model_metadata
 from mnist_edge.export.qdq_report import print_report, qdq_report
 from mnist_edge.export.quantize import quantize_int8
+from mnist_edge.export.tflite import build_tflite, require_converters
 from mnist_edge.export.to_onnx import export_fp32
 from mnist_edge.fsguard import writing
 from mnist_edge.publish import publish_folder, staging, target_of
@@ -90,6 +91,8 @@ def run_export(cfg: ExportConfig, console: Console | None = None) -> dict:
     """Run the whole export into cfg.out; returns the model card."""
     console = console or Console()
     cfg = cfg.checked()
+    if cfg.tflite:
+        require_converters()
     model, state = load_model(cfg.checkpoint)
     out = Path(cfg.out)
     with staging(out, is_export_name) as work, writing(work):  # --out checked before the work
@@ -99,6 +102,11 @@ def run_export(cfg: ExportConfig, console: Console | None = None) -> dict:
         meta = partial(model_metadata, summary, checkpoint["sha256"], data_md5)  # (precision, quant)
         test = load_split("test", cfg.data_dir)
         models, evaluation = build_models(model, cfg, meta, test, work, out, console)
+        accuracies = {}
+        if cfg.tflite:
+            tflite, evaluation["tflite"] = build_tflite(model, cfg, meta, test, work, out, console)
+            models.update(tflite)
+            accuracies = {name: evaluation["tflite"][f"{p}_accuracy"] for name, p in tflite.items()}
         written = [*models, *write_golden(model, test.images, work, cfg.golden_sets)]
         if cfg.qdq_report:
             written += write_qdq_report(work, test.images, cfg, console)
@@ -108,7 +116,7 @@ def run_export(cfg: ExportConfig, console: Console | None = None) -> dict:
             data_md5=data_md5, versions=export_versions(), models=models, evaluation=evaluation,
             files=files, quantization=cfg.quantization() if cfg.quantize else None,
             golden=golden_names(cfg.golden_sets),
-            qdq_report=QDQ_REPORT_NAME if cfg.qdq_report else None)
+            qdq_report=QDQ_REPORT_NAME if cfg.qdq_report else None, accuracies=accuracies)
         written += write_card(card, work)
         publish_folder(work, out, is_export_name)
     _say_written(console, out, written, cfg.golden_sets)

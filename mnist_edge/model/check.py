@@ -95,7 +95,7 @@ def read_model(path: str | os.PathLike, contract: bool = True) -> CheckedModel:
         if problems:
             raise UserError(f"{path}: does not fit the runtime ({'; '.join(problems)})")
     digest = sha256(data).hexdigest()
-    card_path, card = _card_entry(path)
+    card_path, card = card_entry(path)
     if card and card.get("sha256") and card["sha256"] != digest:
         raise UserError(f"{path}: SHA-256 {digest[:16]}... does not match {card_path} "
                         f"({str(card['sha256'])[:16]}...): the file was changed or replaced")
@@ -175,7 +175,7 @@ def _tensor_problems(role: str, value, per_item: tuple[int, ...]) -> list[str]:
     return []
 
 
-def _card_entry(path: Path) -> tuple[Path | None, dict | None]:
+def card_entry(path: Path) -> tuple[Path | None, dict | None]:
     """(model_card.json beside the model, this file's entry in it); (None, None) without a card."""
     card_path = path.parent / CARD_JSON
     if not card_path.is_file():
