@@ -228,3 +228,21 @@ def bench(
     render(result, console)
     if json_path:
         console.print(f"wrote {json_path}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 = every interface (the phone on the same network).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
+    model: Annotated[Optional[Path], typer.Option(help="ONNX model to serve (default: the shipped INT8 model).", show_default=False)] = None,
+    threads: Annotated[int, typer.Option(min=0, help="onnxruntime intra-op threads per inference call; 0 = one per core.")] = 1,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Inference calls running at once (default: one per core, at most 4).", show_default=False)] = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request (/metrics counts them either way).")] = False,
+) -> None:
+    """Answer over HTTP: a JSON API (/v1/predict, /v1/model, /healthz, /metrics) and a page at / to draw or photograph a digit.
+
+    Needs the optional serve extra. For a service on a small board, `python -m mnist_edge.serve` takes the same options without the CLI's imports (docs/serve.md).
+    """
+    from mnist_edge.serve import run_server
+
+    run_server(host, port, model, threads, workers, access_log)

@@ -1,0 +1,51 @@
+"""`mnist-edge serve`: the model answers over HTTP, with a page to draw or photograph a digit.
+
+What it is: a Starlette app on uvicorn (the optional [serve] extra) around one checked model
+loaded once through the public API (mnist_edge.load): the JSON API /v1/..., /healthz,
+/metrics (Prometheus text), /openapi.json, and the page at /. run_server() is what the CLI
+and `python -m mnist_edge.serve` call.
+What it isn't: the model, preprocessing or the prediction objects (mnist_edge's API owns
+those), or a public-internet server (no TLS, no auth: put it behind a proxy for that).
+Importing this package imports nothing heavy; the extra is imported when a server starts.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.util import find_spec
+
+from mnist_edge.errors import UserError
+
+SERVE_EXTRA_HINT = "pip install 'mnist-edge[serve]'"
+
+
+def require_serve_extra() -> None:
+    """One line naming the extra to install, instead of an ImportError traceback."""
+    missing = [m for m in ("starlette", "uvicorn", "multipart") if find_spec(m) is None]
+    if missing:
+        raise UserError(f"`mnist-edge serve` needs {', '.join(missing)}, from the [serve] extra: "
+                        f"{SERVE_EXTRA_HINT}")
+
+
+def default_workers() -> int:
+    """Inference calls at once: one per core, at most 4 (each runs on `threads` onnxruntime threads)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def run_server(host: str = "127.0.0.1", port: int = 8000, model: str | os.PathLike | None = None,
+               threads: int = 1, workers: int | None = None, access_log: bool = False) -> None:
+    """Load and check the model, then serve until SIGINT/SIGTERM (in-flight requests finish)."""
+    require_serve_extra()
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers must be 1 or more, got {workers}")
+    import uvicorn
+
+    import mnist_edge
+    from mnist_edge.serve.app import build_app
+    from mnist_edge.serve.limits import Limits
+
+    reader = mnist_edge.load(model=model, threads=threads)  # UserError here: before any socket opens
+    app = build_app(reader, Limits(workers=workers or default_workers()))
+    uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info",
+                timeout_graceful_shutdown=Limits.request_seconds, server_header=False,
+                h11_max_incomplete_event_size=Limits.header_bytes)
