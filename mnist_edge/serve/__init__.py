@@ -45,7 +45,8 @@ def run_server(host: str = "127.0.0.1", port: int = 8000, model: str | os.PathLi
     from mnist_edge.serve.limits import Limits
 
     reader = mnist_edge.load(model=model, threads=threads)  # UserError here: before any socket opens
-    app = build_app(reader, Limits(workers=workers or default_workers()))
+    limits = Limits(workers=workers or default_workers()).from_environment()
+    app = build_app(reader, limits)
     uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info",
-                timeout_graceful_shutdown=Limits.request_seconds, server_header=False,
-                h11_max_incomplete_event_size=Limits.header_bytes)
+                timeout_graceful_shutdown=limits.request_seconds, server_header=False,
+                h11_max_incomplete_event_size=limits.header_bytes)

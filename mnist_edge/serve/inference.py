@@ -29,7 +29,7 @@ class Pool:
 
     async def run(self, function, *args):
         """function(*args) on a worker thread once one is free; 503 when the queue is full."""
-        if self.metrics.queued >= self.limits.queue:
+        if self.limiter.available_tokens == 0 and self.metrics.queued >= self.limits.queue:
             raise ApiError(503, f"busy: {self.metrics.queued} requests already waiting, try again",
                            {"Retry-After": "1"})
         self.metrics.queued += 1
@@ -78,5 +78,5 @@ def seen_png(pixels: np.ndarray) -> str:
     """(28, 28) float32 in [0, 1] -> a data: URL of the greyscale PNG (white digit on black)."""
     grey = np.clip(np.rint(np.asarray(pixels, np.float32) * 255), 0, 255).astype(np.uint8)
     buffer = io.BytesIO()
-    Image.fromarray(grey)  # (28, 28) uint8 -> mode "L".save(buffer, format="PNG")
+    Image.fromarray(grey).save(buffer, format="PNG")  # (28, 28) uint8: mode "L"
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -8,10 +8,13 @@ What it isn't: the routes (mnist_edge.serve.app) or image decoding (mnist_edge's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, fields, replace
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+from mnist_edge.errors import UserError
 
 MIB = 2**20
 
@@ -24,7 +27,23 @@ class Limits:
     request_seconds: float = 30.0  # reading the body, waiting for the pool and predicting
     header_bytes: int = 16 * 1024  # request line + headers (uvicorn/h11 refuses more)
     workers: int = 2  # inference calls running at once (threads of the bounded pool)
-    queue: int = 64  # requests waiting for the pool beyond those; more get 503 at once
+    queue: int = 64  # requests waiting for a free worker; more get 503 at once
+
+    def from_environment(self, environ=os.environ) -> "Limits":
+        """These limits with MNIST_EDGE_SERVE_<FIELD> variables applied (e.g. ..._BODY_BYTES=4194304)."""
+        changes = {}
+        for field in fields(self):
+            text = environ.get(f"MNIST_EDGE_SERVE_{field.name.upper()}")
+            if text is None:
+                continue
+            try:
+                value = (float if field.type == "float" else int)(text)  # annotations are strings
+            except ValueError:
+                value = -1
+            if value <= 0 and not (field.name == "queue" and value == 0):
+                raise UserError(f"MNIST_EDGE_SERVE_{field.name.upper()}={text!r}: expected a positive number")
+            changes[field.name] = value
+        return replace(self, **changes)
 
 
 class ApiError(Exception):
