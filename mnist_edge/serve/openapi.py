@@ -34,8 +34,8 @@ _RESULTS = {"type": "object", "required": ["results"],
             "properties": {"results": {"type": "array", "items": {"oneOf": [_PREDICTION, _FAILURE]}},
                            "error": {"type": "string"}}}
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
-_MULTIPART = {"schema": {"type": "object", "properties": {
-    "image": {"type": "array", "items": {"type": "string", "format": "binary"},
+_MULTIPART = {"schema": {"type": "object", "required": ["image"], "properties": {
+    "image": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1, "maxItems": 16,
               "description": "One file part per image (any field name is accepted)."}}}}
 
 
