@@ -6,6 +6,7 @@ const ctx = pad.getContext("2d");
 const statusLine = document.getElementById("status");
 const digitOut = document.getElementById("digit");
 const seen = document.getElementById("seen");
+const seenFigure = document.getElementById("seen-figure");
 const bars = document.querySelector("#bars tbody");
 let drawing = false, drawn = false;
 
@@ -68,7 +69,7 @@ function show(body, what) {
   if (!result || result.digit === null || result.digit === undefined) {
     digitOut.textContent = "not a digit";
     digitOut.className = "refused";
-    seen.hidden = !(result && result.seen_png);
+    seenFigure.hidden = !(result && result.seen_png);
     if (result && result.seen_png) seen.src = result.seen_png;
     statusLine.textContent = `Not a digit: ${(result && (result.reason || result.error)) || body.error}`;
     return;
@@ -76,7 +77,7 @@ function show(body, what) {
   digitOut.textContent = String(result.digit);
   digitOut.className = "";
   seen.src = result.seen_png;
-  seen.hidden = false;
+  seenFigure.hidden = false;
   const byDigit = new Map(result.top.map((t) => [t.digit, t.probability]));
   for (let d = 0; d <= 9; d++) {
     const p = byDigit.get(d) || 0;
