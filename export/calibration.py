@@ -1,7 +1,7 @@
 """Calibration data: MNIST images fed to onnxruntime's quantizer and QDQ debugger.
 
 What it is: a CalibrationDataReader over uint8 images in fixed-size batches, preprocessed
-exactly as the runtime does (mnist_edge.runtime.to_pixels), rewindable for a second pass.
+exactly as the runtime does (mnist_edge.model.session.as_model_input), rewindable for a second pass.
 What it isn't: the choice of images (the pipeline picks them) or the quantization.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from onnxruntime.quantization import CalibrationDataReader
 
-from mnist_edge.runtime import to_pixels
+from mnist_edge.model.session import as_model_input
 
 BATCH = 100
 
@@ -19,7 +19,7 @@ class MnistReader(CalibrationDataReader):
     """Yields {input_name: (<= BATCH, 1, 28, 28) float32 in [0, 1]} over (N, 28, 28) uint8 images."""
 
     def __init__(self, images_u8: np.ndarray, input_name: str = "image", batch: int = BATCH):
-        self.pixels = to_pixels(images_u8)  # (N, 1, 28, 28)
+        self.pixels = as_model_input(images_u8)  # (N, 1, 28, 28)
         self.input_name = input_name
         self.batch = batch
         self.start = 0

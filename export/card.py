@@ -3,7 +3,7 @@
 What it is: accuracies on the full test set, size and SHA-256 of each file written, the
 command line, versions, data MD5s, the training run's summary and the quantization
 settings, gathered into one dict and rendered twice.
-What it isn't: the numbers themselves (evaluate.py, load.py, metadata.py compute them).
+What it isn't: the numbers themselves (accuracy.py, load.py, metadata.py compute them).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from mnist_edge.export.files import sha256_of
-from mnist_edge.export.metadata import CLASS_LABELS, INPUT_DOC, OUTPUT_DOC, preprocessing
+from mnist_edge.contract import CARD_JSON, CARD_MD, CLASS_LABELS, INPUT_DOC, OUTPUT_DOC
+from mnist_edge.export.metadata import preprocessing
 
-CARD_JSON = "model_card.json"
-CARD_MD = "MODEL_CARD.md"
 
 
 def file_entries(work: Path, names: list[str]) -> dict[str, dict[str, Any]]:

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from pathlib import Path
+
 from mnist_edge.errors import UserError
+from mnist_edge.options import option
+from mnist_edge.data import DATA_DIR_HELP
 
 QUANT_FORMATS = ("QDQ", "QOperator")  # onnxruntime.quantization.QuantFormat members
 QUANT_TYPES = ("QUInt8", "QInt8")  # onnxruntime.quantization.QuantType members
@@ -22,37 +26,45 @@ MIN_OPSET = 18  # the dynamo exporter's own opset; older ones need a lossy versi
 
 @dataclass
 class ExportConfig:
-    checkpoint: str = "runs/train/checkpoint.pt"
-    out: str = "runs/export"
-    opset: int = MIN_OPSET
-    quantize: bool = False
-    calibration_images: int = 1000  # the first N MNIST training images
-    quant_format: str = "QDQ"
-    activation_type: str = "QUInt8"
-    weight_type: str = "QInt8"
-    calibration_method: str = "MinMax"
-    per_channel: bool = True
-    reduce_range: bool = False  # 7-bit weights, for x86 CPUs without VNNI
+    checkpoint: str = option("runs/train/checkpoint.pt", "The trained checkpoint to export.",
+                             cli_type=Path)
+    out: str = option("runs/export", "Folder for the .onnx models, golden test vectors and model "
+                                     "card (replaced whole, only when everything succeeded).",
+                      cli_type=Path)
+    opset: int = option(MIN_OPSET, f"ONNX opset ({MIN_OPSET} or newer).", min=MIN_OPSET)
+    quantize: bool = option(False, "Also write the static INT8 model mnist_cnn.int8.onnx.")
+    calibration_images: int = option(1000, "INT8 calibration: the first N MNIST training images.",
+                                     "images", min=1)
+    quant_format: str = option("QDQ", "INT8 graph format: QDQ or QOperator.")
+    activation_type: str = option("QUInt8", "INT8 activations: QUInt8 or QInt8.")
+    weight_type: str = option("QInt8", "INT8 weights: QInt8 or QUInt8.")
+    calibration_method: str = option("MinMax", "INT8 activation ranges: MinMax, Entropy or Percentile.")
+    per_channel: bool = option(True, "INT8 weight scales per output channel or per tensor.",
+                               flags=("--per-channel/--per-tensor",))
+    reduce_range: bool = option(False, "7-bit INT8 weights, for x86 CPUs without VNNI.")
     # The first conv (one input channel) stays FP32 and its Relu moves behind its MaxPool, and
     # the logits stay float: without these, INT8 is no faster than FP32 (bench/INT8.md).
     fp32_first_conv: bool = True
     float_logits: bool = True
-    max_int8_drop: float = 0.3  # percentage points of test accuracy INT8 may lose vs FP32
-    qdq_report: bool = False
-    qdq_report_images: int = 100  # the first N test images
-    golden_sets: int = 3  # test_data_set_0 .. test_data_set_{N-1}
-    threads: int = 1  # onnxruntime intra-op threads of the test-set evaluation
-    data_dir: str | None = None
+    max_int8_drop: float = option(0.3, "Fail (writing nothing) if INT8 test accuracy is more than "
+                                       "this far below FP32.", "percentage points")
+    qdq_report: bool = option(False, "Print and save qdq_report.json: per-tensor SQNR of weights "
+                                     "and activations, FP32 vs INT8.")
+    qdq_report_images: int = option(100, "Test images the QDQ report runs through both models.",
+                                    "images", min=1)
+    golden_sets: int = option(3, "Golden test vectors to write: test_data_set_0..N-1.", min=0)
+    threads: int = option(1, "onnxruntime threads for evaluation; 0 = its default.", min=0)
+    data_dir: str | None = option(None, DATA_DIR_HELP, cli_type=Path)
     command: str | None = None  # the command line recorded in the model card
 
     def checked(self) -> "ExportConfig":
         """A copy with validated options and canonical choice spellings; UserError otherwise."""
         if self.opset < MIN_OPSET:
             raise UserError(f"--opset {self.opset}: the dynamo exporter needs opset {MIN_OPSET} or newer")
-        for option, value in (("--calibration-images", self.calibration_images),
+        for flag, value in (("--calibration-images", self.calibration_images),
                               ("--qdq-report-images", self.qdq_report_images)):
             if value < 1:
-                raise UserError(f"{option} {value}: must be at least 1")
+                raise UserError(f"{flag} {value}: must be at least 1")
         if self.golden_sets < 0 or self.threads < 0:
             raise UserError("--golden-sets and --threads must not be negative")
         if self.qdq_report and not self.quantize:

@@ -15,7 +15,7 @@ import torch
 from onnx import numpy_helper
 
 from mnist_edge.export.to_onnx import INPUT_NAME, OUTPUT_NAME
-from mnist_edge.runtime import to_pixels
+from mnist_edge.model.session import as_model_input
 
 
 def golden_names(sets: int) -> list[str]:
@@ -28,7 +28,7 @@ def golden_names(sets: int) -> list[str]:
 def write_golden(model: torch.nn.Module, test_images_u8: np.ndarray, folder: Path, sets: int) -> list[str]:
     """Write `sets` sets of (test image k, torch's logits) under `folder`; returns their paths."""
     for k in range(sets):
-        pixels = to_pixels(test_images_u8[k : k + 1])  # (1, 1, 28, 28) float32 in [0, 1]
+        pixels = as_model_input(test_images_u8[k : k + 1])  # (1, 1, 28, 28) float32 in [0, 1]
         logits = model.eval()(torch.from_numpy(pixels)).numpy()  # (1, 10) float32
         target = folder / f"test_data_set_{k}"
         target.mkdir(parents=True, exist_ok=True)

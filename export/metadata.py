@@ -11,30 +11,18 @@ What it isn't: evaluation results of the export (those go in the model card, car
 from __future__ import annotations
 
 import json
-import platform
 from typing import Any
 
-import numpy as np
 import onnx
 
-import mnist_edge
-from mnist_edge.data import MNIST_MEAN, MNIST_STD
-
-INPUT_DOC = "(N, 1, 28, 28) float32 in [0, 1], white digit on black"
-OUTPUT_DOC = "(N, 10) float32 logits for digits 0-9 (softmax gives probabilities)"
-CLASS_LABELS = [str(d) for d in range(10)]
+from mnist_edge.contract import versions
+from mnist_edge.contract import CLASS_LABELS, INPUT_DOC, MNIST_MEAN, MNIST_STD, OUTPUT_DOC
 
 
-def versions() -> dict[str, str]:
+
+def export_versions() -> dict[str, str]:
     """Versions of everything that shaped the exported files."""
-    import onnxruntime
-    import onnxscript
-    import torch
-
-    return {"mnist_edge": mnist_edge.__version__, "torch": str(torch.__version__),
-            "onnx": onnx.__version__, "onnxscript": onnxscript.__version__,
-            "onnxruntime": onnxruntime.__version__, "numpy": np.__version__,
-            "python": platform.python_version()}
+    return versions("torch", "onnx", "onnxscript", "onnxruntime", "numpy")
 
 
 def preprocessing(mean: float = MNIST_MEAN, std: float = MNIST_STD) -> dict[str, Any]:
@@ -59,7 +47,7 @@ def model_metadata(summary: dict[str, Any], checkpoint_sha256: str, data_md5: di
         "training_epochs": json.dumps(summary.get("epochs")),
         "checkpoint_sha256": checkpoint_sha256,
         "data_md5": json.dumps(data_md5, sort_keys=True),
-        "versions": json.dumps(versions(), sort_keys=True),
+        "versions": json.dumps(export_versions(), sort_keys=True),
     }
     if quantization is not None:
         meta["quantization"] = json.dumps(quantization, sort_keys=True)

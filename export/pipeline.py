@@ -9,8 +9,6 @@ What it isn't: any step itself; each lives in its own module of this package.
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 import tempfile
 from functools import partial
 from pathlib import Path
@@ -18,27 +16,22 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from mnist_edge.data import Split, data_checksums, load_split
+from mnist_edge.contract import MODEL_FILES, command_line
+from mnist_edge.data.mnist import Split, data_checksums, load_split
 from mnist_edge.export.card import build_card, file_entries, write_card
 from mnist_edge.export.config import ExportConfig
-from mnist_edge.export.evaluate import check_int8_drop, compare_int8, predictions, score
+from mnist_edge.export.accuracy import check_int8_drop, compare_int8, predictions, score
 from mnist_edge.export.files import prepare_out, publish, remove_stale, save_self_contained, sha256_of
 from mnist_edge.export.golden import golden_names, write_golden
 from mnist_edge.export.load import load_model, training_summary
-from mnist_edge.export.metadata import describe, model_metadata, versions
+from mnist_edge.export.metadata import describe, export_versions, model_metadata
 from mnist_edge.export.qdq_report import print_report, qdq_report
 from mnist_edge.export.quantize import quantize_int8
 from mnist_edge.export.to_onnx import export_fp32
 
-FP32_NAME = "mnist_cnn.onnx"
-INT8_NAME = "mnist_cnn.int8.onnx"
+FP32_NAME, INT8_NAME = MODEL_FILES["fp32"], MODEL_FILES["int8"]
 QDQ_REPORT_NAME = "qdq_report.json"
 TITLE = "The report's MNIST CNN ({precision}): 28x28 handwritten digit -> logits for 0-9."
-
-
-def command_line() -> str:
-    """The command as typed: program name and arguments, quoted for a shell."""
-    return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
 
 
 def _export_fp32(model, cfg: ExportConfig, meta, work: Path) -> Path:
@@ -113,7 +106,7 @@ def run_export(cfg: ExportConfig, console: Console | None = None) -> dict:
         files = file_entries(work, written)
         card = build_card(
             command=cfg.command or command_line(), summary=summary, checkpoint=checkpoint,
-            data_md5=data_md5, versions=versions(), models=models, evaluation=evaluation,
+            data_md5=data_md5, versions=export_versions(), models=models, evaluation=evaluation,
             files=files, quantization=cfg.quantization() if cfg.quantize else None,
             golden=golden_names(cfg.golden_sets),
             qdq_report=QDQ_REPORT_NAME if cfg.qdq_report else None)

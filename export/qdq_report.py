@@ -5,7 +5,7 @@ weights (float vs dequantized INT8) and activations (both models fed the same te
 images, every intermediate tensor saved), as signal-to-quantization-noise ratios in dB
 (higher is better; below ~20 dB a tensor is badly represented). Returns a JSON-ready dict
 and prints it as a rich table, tensors in graph order.
-What it isn't: a pass/fail check (the accuracy bound is evaluate.py's) or QOperator
+What it isn't: a pass/fail check (the accuracy bound is accuracy.py's) or QOperator
 support: the matching needs QuantizeLinear/DequantizeLinear pairs.
 """
 

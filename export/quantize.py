@@ -11,7 +11,7 @@ Entropy: quantize_static builds its calibrator with 128 histogram bins and 128 q
 bins, so the KL search has one candidate and returns the MinMax ranges (and it passes no
 num_bins through). The Entropy ranges are therefore computed here with 2048 bins (as in
 TensorRT's method) and handed to quantize_static as its calibration cache.
-What it isn't: the accuracy check against FP32 (evaluate.py / pipeline.py) or metadata.
+What it isn't: the accuracy check against FP32 (accuracy.py / pipeline.py) or metadata.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 import onnx
 import torch
 
-INPUT_NAME = "image"
-OUTPUT_NAME = "logits"
+from mnist_edge.contract import INPUT_NAME, OUTPUT_NAME
+
 BATCH_DIM = "N"
 # torch.export specialises a dimension it sees as 1, so trace with a batch of 2.
 _EXAMPLE_BATCH = 2

@@ -1,7 +1,25 @@
-"""mnist-edge: the torch-free runtime of the toolkit (data, preprocessing, onnxruntime, CLI).
+"""mnist-edge: read handwritten digits with the report's CNN on an edge device, torch-free.
 
-Importing this package is cheap: it imports nothing, so the CLI's start-up stays fast.
-Training and export live in mnist_edge.train / mnist_edge.export and need the [train] extra.
+    import mnist_edge
+    reader = mnist_edge.load()          # the shipped INT8 model (mnist_edge.api says more)
+    print(reader.predict("digit.png").digit)
+
+Importing this package is cheap: it imports nothing until an API name is used, so the CLI's
+start-up stays fast. Training and export live in mnist_edge.train / mnist_edge.export (the
+[train] extra), measurements in mnist_edge.bench.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+__all__ = ["load", "DigitReader", "Prediction", "Failure", "Guess", "UserError", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in ("load", "DigitReader", "Prediction", "Failure", "Guess"):
+        from mnist_edge import api
+
+        return getattr(api, name)
+    if name == "UserError":
+        from mnist_edge.errors import UserError
+
+        return UserError
+    raise AttributeError(f"module 'mnist_edge' has no attribute {name!r}")

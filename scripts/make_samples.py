@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from mnist_edge.atomic import atomic_path, atomic_write_text
-from mnist_edge.data import load_split
+from mnist_edge.data.mnist import load_split
 
 REPO = Path(__file__).resolve().parent.parent
 

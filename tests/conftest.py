@@ -1,4 +1,10 @@
-"""Shared fixtures. Tests are grouped by what they need: nothing, the MNIST files, torch.
+"""Shared fixtures. Tests are grouped in folders by what they need, and marked by folder:
+
+  core/   the base install only (plus pytest)        -m core
+  mnist/  the base install and the MNIST files       -m mnist
+  train/  the [train] extra (torch, onnx)            -m torch
+  venv/   builds fresh virtual environments          -m venv   (slow)
+  arm64/  the runtime on emulated linux/aarch64       -m arm64  (slow)
 
 The MNIST files come from ../shared/data/mnist (this workplace's stand-in for the download)
 or $MNIST_EDGE_DATA_DIR. Tests that need them skip where they are absent, except in CI
@@ -23,6 +29,18 @@ def _mnist_dir() -> Path | None:
         if candidate and Path(candidate, "t10k-images-idx3-ubyte.gz").is_file():
             return Path(candidate)
     return None
+
+
+FOLDER_MARKS = {"core": ["core"], "mnist": ["mnist"], "train": ["torch", "mnist"],
+                "venv": ["venv", "slow"], "arm64": ["arm64", "slow"], "serve": ["serve"]}
+
+
+def pytest_collection_modifyitems(items):
+    """Each test carries the marks of its folder, so `-m` selects by what a test needs."""
+    for item in items:
+        folder = Path(item.fspath).parent.name
+        for mark in FOLDER_MARKS.get(folder, []):
+            item.add_marker(mark)
 
 
 @pytest.fixture(scope="session")

@@ -1,42 +1,55 @@
-"""TrainConfig: every option of `mnist-edge train`, with its default. Imports no torch.
+"""TrainConfig: every option of `mnist-edge train`, its default, help and unit. Imports no torch.
 
-The CLI reads its defaults from here without importing torch, so `--help` and the
-runtime commands stay fast; the trainer takes it as its one argument.
+The CLI is built from these fields (mnist_edge.options), so `--help` and the runtime commands
+stay fast and each option is declared once; the trainer takes the config as its one argument.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from pathlib import Path
 
+from mnist_edge.data import DATA_DIR_HELP
+from mnist_edge.errors import UserError
+from mnist_edge.options import option
 
 @dataclass
 class TrainConfig:
-    epochs: int = 20
-    batch_size: int = 128
-    optimizer: str = "adamw"  # adamw | sgd (Nesterov momentum 0.9)
-    lr: float = 4e-3  # peak learning rate of the one-cycle schedule
-    weight_decay: float = 0.05  # decoupled (AdamW)
-    label_smoothing: float = 0.1
-    dropout: float = 0.1
-    rotate_deg: float = 10.0
-    scale: float = 0.1
-    shift_px: float = 2.0
-    clean_epochs: int = 2  # the last N epochs train on unaugmented images
-    elastic_alpha: float = 0.0  # elastic distortion strength, pixels; 0 = off
-    elastic_sigma: float = 4.0  # smoothness of the elastic field, pixels
-    ema_decay: float = 0.0  # per-step decay of an exponential moving average of the weights; 0 = off
-    seed: int = 0
-    device: str = "auto"  # auto | cpu | cuda
-    threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default
-    limit: int = 0  # train on the first N training images (and N test images); 0 = all
-    out: str = "runs/train"
-    data_dir: str | None = None
-    resume: bool = False
+    epochs: int = option(20, "Passes over the training images.", min=1)
+    batch_size: int = option(128, "Images per optimiser step.", min=1)
+    optimizer: str = option("adamw", "adamw, or sgd (Nesterov momentum 0.9).")
+    lr: float = option(4e-3, "Peak learning rate of the one-cycle schedule.")
+    weight_decay: float = option(0.05, "Decoupled weight decay (AdamW) or L2 (SGD).")
+    label_smoothing: float = option(0.1, "Label smoothing of the cross-entropy loss, 0 = off.")
+    dropout: float = option(0.1, "Dropout before each fully connected layer (training only).")
+    rotate_deg: float = option(10.0, "Augmentation: max random rotation.", "degrees")
+    scale: float = option(0.1, "Augmentation: max random zoom, as a fraction (0.1 = +-10%).")
+    shift_px: float = option(2.0, "Augmentation: max random shift.", "pixels")
+    clean_epochs: int = option(2, "The last N epochs train on unaugmented images (all of them "
+                                  "when N >= --epochs).", min=0)
+    elastic_alpha: float = option(0.0, "Augmentation: elastic distortion strength; 0 = off.", "pixels")
+    elastic_sigma: float = option(4.0, "Augmentation: smoothness of the elastic field.", "pixels")
+    ema_decay: float = option(0.0, "Per-step decay of a moving average of the weights that is "
+                                   "evaluated and shipped; 0 = off.")
+    seed: int = option(0, "Seed of weights, order, augmentation and dropout.")
+    device: str = option("auto", "auto (CUDA when available), cpu or cuda.")
+    threads: int = option(0, "CPU threads for torch; 0 = torch's default.", min=0)
+    limit: int = option(0, "Quick mode: use only the first N training (and test) images; 0 = all.",
+                        min=0)
+    out: str = option("runs/train", "Folder for checkpoint.pt, metrics.json and curve.png.",
+                      cli_type=Path)
+    data_dir: str | None = option(None, DATA_DIR_HELP, cli_type=Path)
+    resume: bool = option(False, "Continue the run in --out from its last completed epoch.")
 
     def __post_init__(self):
         # Folders may come in as Paths (the CLI); kept as str so the config is plain JSON.
         self.out = str(self.out)
         self.data_dir = None if self.data_dir is None else str(self.data_dir)
+        for name in ("epochs", "batch_size"):
+            if getattr(self, name) < 1:
+                raise UserError(f"--{name.replace('_', '-')} {getattr(self, name)}: must be at least 1")
+        if self.limit < 0:
+            raise UserError(f"--limit {self.limit}: must be 0 (all images) or more")
 
     def recipe(self) -> dict:
         """The fields that decide the result: a resumed run must match them."""

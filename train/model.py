@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from mnist_edge.data import MNIST_MEAN, MNIST_STD
+from mnist_edge.contract import MNIST_MEAN, MNIST_STD
 
 ARCH = "report-cnn-v1"  # checkpoints of any other architecture are refused by export
 PARAMETER_COUNT = 194_474

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -26,9 +25,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-import mnist_edge
 from mnist_edge.atomic import atomic_write_text
-from mnist_edge.data import MNIST_MEAN, MNIST_STD, data_checksums, load_split
+from mnist_edge.contract import MNIST_MEAN, MNIST_STD, versions
+from mnist_edge.data.mnist import data_checksums, load_split
 from mnist_edge.errors import UserError
 from mnist_edge.train.augment import random_affine
 from mnist_edge.train.config import TrainConfig
@@ -103,11 +102,6 @@ def train_one_epoch(model, ema, opt, sched, images, labels, cfg, epoch, progress
     return total_loss / len(labels)
 
 
-def versions() -> dict[str, str]:
-    return {"mnist_edge": mnist_edge.__version__, "torch": str(torch.__version__),  # a TorchVersion, which weights_only refuses
-            "numpy": np.__version__, "python": platform.python_version()}
-
-
 def build(cfg: TrainConfig, device: torch.device, steps_per_epoch: int):
     model = ReportCNN(dropout=cfg.dropout).to(device, memory_format=torch.channels_last)
     if cfg.optimizer == "sgd":
@@ -161,7 +155,7 @@ def train(cfg: TrainConfig, console: Console | None = None) -> dict:
         start_epoch, history = restore(out / CHECKPOINT_NAME, cfg, model, ema, opt, sched)
         console.print(f"resuming after epoch {start_epoch} from {out / CHECKPOINT_NAME}")
     common = {"arch": ARCH, "normalization": {"mean": MNIST_MEAN, "std": MNIST_STD},
-              "data_md5": data_checksums(cfg.data_dir), "versions": versions(),
+              "data_md5": data_checksums(cfg.data_dir), "versions": versions("torch", "numpy"),
               "config": {"recipe": cfg.recipe(), "device": str(device)}}
     elapsed = history[-1]["elapsed_s"] if history else 0.0
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -2,8 +2,8 @@
 
 What it is: a Starlette app on uvicorn (the optional [serve] extra) around one checked model
 loaded once through the public API (mnist_edge.load): the JSON API /v1/..., /healthz,
-/metrics (Prometheus text), /openapi.json, and the page at /. run_server() is what the CLI
-and `python -m mnist_edge.serve` call.
+/metrics (Prometheus text), /openapi.json, and the page at /. run_server() is what
+`mnist-edge serve` and `python -m mnist_edge.serve` run (options: mnist_edge.serve.config).
 What it isn't: the model, preprocessing or the prediction objects (mnist_edge's API owns
 those), or a public-internet server (no TLS, no auth: put it behind a proxy for that).
 Importing this package imports nothing heavy; the extra is imported when a server starts.
@@ -32,21 +32,19 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def run_server(host: str = "127.0.0.1", port: int = 8000, model: str | os.PathLike | None = None,
-               threads: int = 1, workers: int | None = None, access_log: bool = False) -> None:
-    """Load and check the model, then serve until SIGINT/SIGTERM (in-flight requests finish)."""
+def run_server(cfg) -> None:
+    """Load and check the model (cfg: a ServeConfig), then serve until SIGINT/SIGTERM."""
     require_serve_extra()
-    if workers is not None and workers < 1:
-        raise UserError(f"--workers must be 1 or more, got {workers}")
     import uvicorn
 
     import mnist_edge
     from mnist_edge.serve.app import build_app
     from mnist_edge.serve.limits import Limits
 
-    reader = mnist_edge.load(model=model, threads=threads)  # UserError here: before any socket opens
-    limits = Limits(workers=workers or default_workers()).from_environment()
+    reader = mnist_edge.load(model=cfg.model, threads=cfg.threads)  # UserError here: before any socket opens
+    limits = Limits(workers=cfg.workers or default_workers()).from_environment()
     app = build_app(reader, limits)
-    uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info",
+    # SIGTERM: stop accepting, let in-flight requests finish (up to the request time limit).
+    uvicorn.run(app, host=cfg.host, port=cfg.port, access_log=cfg.access_log, log_level="info",
                 timeout_graceful_shutdown=limits.request_seconds, server_header=False,
                 h11_max_incomplete_event_size=limits.header_bytes)

@@ -1,7 +1,8 @@
-"""`python -m mnist_edge.serve`: the server without the typer CLI (no pydantic import: ~12 MiB
-less resident memory, the way to run it as a service on a small board; docs/serve.md).
+"""`python -m mnist_edge.serve`: the server without the typer CLI, the way to run it as a
+service on a small board (typer imports pydantic: ~10 MiB more resident memory and ~0.4 s
+more start-up; mnist_edge.bench.scripts.serve_startup measures it, docs/serve.md has the numbers).
 
-Same options and defaults as `mnist-edge serve`.
+Same options and defaults as `mnist-edge serve` (both read ServeConfig).
 """
 
 from __future__ import annotations
@@ -10,24 +11,31 @@ import argparse
 import sys
 
 from mnist_edge.errors import UserError
-from mnist_edge.serve import run_server
+from mnist_edge.options import argparse_options, build, help_text
+from mnist_edge.serve.config import ServeConfig, run_serve
+
+
+def parse(argv: list[str] | None) -> ServeConfig:
+    parser = argparse.ArgumentParser(prog="python -m mnist_edge.serve", description=run_serve.__doc__.splitlines()[0])
+    for flag, dest, kind, default, spec in argparse_options(ServeConfig):
+        if kind is bool:
+            parser.add_argument(flag, dest=dest, action="store_true", help=help_text(spec))
+        else:
+            parser.add_argument(flag, dest=dest, type=kind, default=default, help=help_text(spec))
+    values = vars(parser.parse_args(argv))
+    for flag, dest, _, _, spec in argparse_options(ServeConfig):
+        value = values[dest]
+        if value is not None and ((spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max)):
+            parser.error(f"{flag} {value}: out of range")
+    return build(ServeConfig, values)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mnist_edge.serve", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (0.0.0.0: every interface).")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--model", default=None, help="ONNX model (default: the shipped INT8 model).")
-    parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads per inference call.")
-    parser.add_argument("--workers", type=int, default=None, help="Inference calls at once (default: one per core, at most 4).")
-    parser.add_argument("--access-log", action="store_true", help="Log every request (off: /metrics counts them).")
-    args = parser.parse_args(argv)
     try:
-        run_server(args.host, args.port, args.model, args.threads, args.workers, args.access_log)
+        return run_serve(parse(argv))
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

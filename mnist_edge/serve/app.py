@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from mnist_edge.model.info import model_info
 from mnist_edge.serve import page
 from mnist_edge.serve.inference import Pool, predict_images
 from mnist_edge.serve.limits import ApiError, Limits, error_response, read_body
@@ -33,8 +34,8 @@ from mnist_edge.serve.uploads import query_options, split_images
 def build_app(reader, limits: Limits = Limits()) -> Starlette:
     metrics = Metrics()
     pool = Pool(limits, metrics)
-    model_info = reader.info()  # once: the model does not change while serving
-    document = openapi_document(model_info)
+    info = model_info(reader.path)  # once: the model does not change while serving
+    document = openapi_document(info)
 
     async def predict(request: Request) -> Response:
         top_k, see = query_options(request.query_params)
@@ -58,7 +59,7 @@ def build_app(reader, limits: Limits = Limits()) -> Starlette:
     # limits, {"results": [read --json objects]}, on the same pool.
 
     async def model(request: Request) -> Response:
-        return JSONResponse(model_info)
+        return JSONResponse(info)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import SAMPLES, require, start_server
+from helpers.serve import SAMPLES, require, start_server
 
 httpx = require("httpx")
 require("uvicorn")

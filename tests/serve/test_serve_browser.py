@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import SAMPLES, require
+from helpers.serve import SAMPLES, require
 
 sync_api = require("playwright.sync_api")
 

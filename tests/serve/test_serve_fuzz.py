@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import require
+from helpers.serve import require
 
 schemathesis = require("schemathesis")
 hypothesis = require("hypothesis")

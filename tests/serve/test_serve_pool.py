@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from conftest import require
+from helpers.serve import require
 
 anyio = require("anyio")
 require("starlette")

@@ -1,0 +1,285 @@
+"""`mnist-edge bench`: latency and throughput of the models on this machine, FP32 vs INT8.
+
+What it is: what runs on what. Per model: cold start (mnist_edge.bench.coldstart, a fresh child
+process per start), then for each thread count and batch size a steady-state cell: warm-up
+runs, then timed runs of all models taking turns in short blocks (A B, B A, ...) in this one
+process, so drift and other processes on a shared machine hit every model alike, until the
+cell's share of --seconds (or --runs runs per model) is used. Each timed run is one bare
+session.run on the same input array. Returns the report (schema below) and writes it
+atomically as JSON.
+What it isn't: the timing loop (mnist_edge.bench.loop), the statistics (benchstats), the
+tables (benchview), the machine description (sysinfo), per-operator profiles (profile), or
+torch: the --torch row lives in mnist_edge.bench.torch_row, imported only when asked.
+
+Report schema "mnist-edge-bench" version 1: schema, schema_version, created_utc, command,
+mnist_edge, system, inputs {source, images}, settings, models [{label, kind, path, precision,
+file_bytes, sha256, cold_start}], results [{model, threads, batch, runs, latency_ms {p50,
+p90, p99, mean, min, max}, throughput_ips}], ratios [{model, baseline, threads, batch,
+throughput, latency_p50}], peak_rss_bytes, profile (null without --profile).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+import mnist_edge
+from mnist_edge.atomic import atomic_write_text
+from mnist_edge.bench.loop import Report, RunFn, Steps, one_cold_start, peak_rss_bytes, time_cell
+from mnist_edge.bench.stats import ratios, summarize
+from mnist_edge.errors import UserError
+from mnist_edge.options import option
+
+SCHEMA = "mnist-edge-bench"
+SCHEMA_VERSION = 1
+DEFAULT_BATCHES = (1, 8, 64, 256)
+
+
+@dataclass
+class BenchConfig:
+    models: list[str] = option(factory=list, help="ONNX models to compare; the first is the "
+                               "baseline of the ratios (default: the shipped FP32 and INT8 models).",
+                               argument=True, cli_type=list[Path])
+    threads: list[int] = option(factory=lambda: default_threads(), help="onnxruntime intra-op "
+                                "thread counts to measure, comma-separated, e.g. 1,2,4 (default: 1 "
+                                "and the number of cores).", parse=lambda s: parse_counts(s, "--threads"))
+    batches: list[int] = option(factory=lambda: list(DEFAULT_BATCHES), help="Batch sizes to "
+                                "measure, comma-separated; batch 1 also gives the latency "
+                                "percentiles (default: 1,8,64,256).", flags=("--batch",),
+                                parse=lambda s: parse_counts(s, "--batch"))
+    seconds: float = option(20.0, "Time budget of the steady-state runs, shared by all "
+                                  "thread/batch combinations.", "seconds")
+    runs: int = option(0, "Exactly N timed runs per model, thread count and batch size instead "
+                          "of --seconds; 0 = use --seconds.")
+    warmup: int = option(10, "Untimed runs per model before each thread/batch combination.")
+    cold_starts: int = option(3, "Fresh processes per model for the cold start (import, session, "
+                                 "first run; median); 0 = skip.")
+    json_path: str | None = option(None, "Also write the full report to this JSON file (schema "
+                                         "mnist-edge-bench, version 1).", flags=("--json",),
+                                   cli_type=Path)
+    data_dir: str | None = option(None, "Folder with the MNIST .gz files for real test images "
+                                        "(else $MNIST_EDGE_DATA_DIR or the cache; never downloads: "
+                                        "random pixels if absent).", cli_type=Path)
+    torch: bool = option(False, "Add a row running the checkpoint in torch eager on the same "
+                                "inputs (needs torch).", flags=("--torch",))
+    checkpoint: str | None = option("runs/train/checkpoint.pt", "The checkpoint for --torch.",
+                                    cli_type=Path)
+    profile: bool = option(False, "Also show where the time goes per operator (onnxruntime's "
+                                  "profiler), models side by side, at the largest batch.",
+                           flags=("--profile",))
+    profile_runs: int = 50
+    command: str | None = None
+
+    def checked(self) -> "BenchConfig":
+        """UserError for values that cannot be measured; returns self."""
+        if not self.threads or min(self.threads) < 1:
+            raise UserError("--threads: give one or more thread counts of at least 1, e.g. 1,2,4")
+        if not self.batches or min(self.batches) < 1:
+            raise UserError("--batch: give one or more batch sizes of at least 1, e.g. 1,8,64,256")
+        if self.seconds <= 0:
+            raise UserError(f"--seconds {self.seconds}: must be more than 0")
+        for flag, value in (("--runs", self.runs), ("--warmup", self.warmup),
+                              ("--cold-starts", self.cold_starts)):
+            if value < 0:
+                raise UserError(f"{flag} {value}: must not be negative")
+        if self.json_path and not Path(self.json_path).parent.is_dir():
+            raise UserError(f"{self.json_path}: folder {Path(self.json_path).parent} does not exist")
+        return self
+
+
+@dataclass
+class Candidate:
+    """One row of the benchmark: a model and how to run it with a given thread count."""
+
+    label: str
+    kind: str  # "onnxruntime" or "torch"
+    path: str
+    precision: str
+    file_bytes: int
+    sha256: str | None
+    open: Callable[[int], RunFn] = field(repr=False)  # threads -> run function
+    cold_start: dict | None = None
+    note: str | None = None
+
+    def describe(self) -> dict:
+        entry = asdict(self)
+        del entry["open"]
+        return entry
+
+
+def default_threads() -> list[int]:
+    """1 and the number of usable cores (just 1 on a one-core machine)."""
+    from mnist_edge.bench.sysinfo import usable_cores
+
+    return sorted({1, usable_cores() or 1})
+
+
+def parse_counts(text: str, option: str) -> list[int]:
+    """'1,2,4' -> [1, 2, 4] (order kept, duplicates dropped); UserError naming the option."""
+    try:
+        values = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise UserError(f"{option} {text}: expected whole numbers separated by commas, e.g. 1,2,4") from None
+    if not values or min(values) < 1:
+        raise UserError(f"{option} {text}: expected numbers of at least 1, e.g. 1,2,4")
+    return list(dict.fromkeys(values))
+
+
+# --- inputs and models --------------------------------------------------------------------
+
+
+def load_inputs(count: int, data_dir: str | None) -> tuple[np.ndarray, str]:
+    """(count, 1, 28, 28) float32 pixels: MNIST test images if present (never downloaded), else random."""
+    from mnist_edge.data.mnist import find_data_dir, load_split
+    from mnist_edge.model.session import as_model_input
+
+    try:
+        folder = find_data_dir(data_dir, download=False)
+    except UserError:
+        if data_dir:  # a folder named on the command line must hold the files
+            raise
+        folder = None
+    if folder is not None:
+        images = load_split("test", folder).images
+        reps = -(-count // len(images))
+        return as_model_input(np.concatenate([images] * reps)[:count]), "mnist-test"
+    rng = np.random.default_rng(0)
+    return rng.random((count, 1, 28, 28), dtype=np.float32), "random"
+
+
+def onnx_candidates(paths: list[str], first_threads: int) -> list[Candidate]:
+    """A Candidate per model file, each checked by loading it once (UserError if it cannot run)."""
+    from mnist_edge.model.check import read_model, shipped_model
+
+    paths = paths or [str(shipped_model("fp32")), str(shipped_model("int8"))]
+    checked = [read_model(p) for p in paths]
+    for c in checked:
+        _onnx_open(str(c.path))(first_threads)  # onnxruntime must accept it: fail before measuring
+    precisions = [c.precision for c in checked]
+    unique = len(set(precisions)) == len(precisions)
+    return [Candidate(label=c.precision if unique else c.path.name, kind="onnxruntime",
+                      path=str(c.path), precision=c.precision, file_bytes=len(c.data),
+                      sha256=c.sha256, open=_onnx_open(str(c.path)))
+            for c in checked]
+
+
+def _onnx_open(path: str) -> Callable[[int], RunFn]:
+    def open_session(threads: int) -> RunFn:
+        from mnist_edge.model.session import OnnxModel
+
+        model = OnnxModel(path, threads=threads)
+        session, feed, fetch = model.session, model.input_name, [model.output_name]
+        return lambda x: session.run(fetch, {feed: x})
+
+    return open_session
+
+
+def torch_candidate(checkpoint: str | None, onnx: list[Candidate]) -> Candidate:
+    """The checkpoint in torch eager (mnist_edge.bench.torch_row), noting whether the models came from it."""
+    try:
+        from mnist_edge.bench.torch_row import torch_candidate as make  # imports torch
+    except ImportError:
+        raise UserError("--torch runs the checkpoint in torch, which is not installed: "
+                        "pip install torch==2.13.0 'mnist-edge[train]'") from None
+    cand = make(checkpoint)
+    from mnist_edge.model.session import OnnxModel
+
+    exported_from = {OnnxModel(c.path).metadata.get("checkpoint_sha256") for c in onnx}
+    same = cand.sha256 in exported_from
+    cand.note = ("the checkpoint the ONNX models were exported from" if same else
+                 "NOT the checkpoint the ONNX models were exported from (SHA-256 differs)")
+    return cand
+
+
+# --- measurement --------------------------------------------------------------------------
+
+
+def steady_state(cands: list[Candidate], pixels: np.ndarray, cfg: BenchConfig,
+                 steps: Steps) -> list[dict]:
+    """One result per (model, threads, batch); all models of a cell alternate."""
+    budget = cfg.seconds / (len(cfg.threads) * len(cfg.batches))
+    results = []
+    for threads in cfg.threads:
+        runs = [c.open(threads) for c in cands]
+        for batch in cfg.batches:
+            x = np.ascontiguousarray(pixels[:batch])
+            label = f"{threads} thread{'s' if threads > 1 else ''}, batch {batch}"
+            times = time_cell(runs, x, cfg.warmup, budget, cfg.runs,
+                              lambda f, label=label: steps.at(label, f))
+            steps.next()
+            for cand, seconds in zip(cands, times):
+                results.append({"model": cand.label, "threads": threads, "batch": batch,
+                                **summarize(seconds, batch)})
+        del runs
+    return results
+
+
+def cold_starts(cands: list[Candidate], cfg: BenchConfig, steps: Steps) -> None:
+    """Median cold start of each onnxruntime model over cfg.cold_starts fresh processes, in place."""
+    onnx = [c for c in cands if c.kind == "onnxruntime"]
+    samples: dict[str, list[dict]] = {c.label: [] for c in onnx}
+    total = cfg.cold_starts * len(onnx)
+    for k in range(cfg.cold_starts):
+        for i, cand in enumerate(onnx if k % 2 == 0 else onnx[::-1]):
+            samples[cand.label].append(one_cold_start(cand.path, cfg.threads[0], max(cfg.batches)))
+            steps.at("cold starts", (k * len(onnx) + i + 1) / total)
+    steps.next()
+    for cand in onnx:
+        runs = samples[cand.label]
+        if runs:
+            cand.cold_start = {key: float(np.median([r[key] for r in runs])) for key in runs[0]}
+            cand.cold_start.update(peak_rss_bytes=int(cand.cold_start["peak_rss_bytes"]),
+                                   starts=len(runs))
+
+
+# --- the whole run ------------------------------------------------------------------------
+
+def run_bench(cfg: BenchConfig, report: Report = lambda label, done, total: None) -> dict:
+    """Measure everything cfg asks for; returns the report (and writes cfg.json_path if set)."""
+    from mnist_edge.bench.sysinfo import load_average, system_info
+
+    cfg.checked()
+    system = system_info()  # before the runs: the load average says how busy the machine was
+    cands = onnx_candidates(cfg.models, cfg.threads[0])
+    if cfg.torch:
+        cands.append(torch_candidate(cfg.checkpoint, cands))
+    pixels, source = load_inputs(max(cfg.batches), cfg.data_dir)
+    steps = Steps(bool(cfg.cold_starts) + len(cfg.threads) * len(cfg.batches) + cfg.profile, report)
+    if cfg.cold_starts:
+        cold_starts(cands, cfg, steps)
+    results = steady_state(cands, pixels, cfg, steps)
+    profile = None
+    if cfg.profile:
+        from mnist_edge.bench.profile import profile_models
+
+        profile = profile_models([c for c in cands if c.kind == "onnxruntime"], pixels,
+                                 cfg.threads[0], cfg.profile_runs, steps)
+    result = {
+        "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
+        "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": cfg.command, "mnist_edge": mnist_edge.__version__,
+        "system": {**system, "load_average_after": load_average()},
+        "inputs": {"source": source, "images": int(len(pixels))},
+        "settings": {"threads": cfg.threads, "batches": cfg.batches, "seconds": cfg.seconds,
+                     "runs": cfg.runs, "warmup": cfg.warmup, "cold_starts": cfg.cold_starts,
+                     "alternating": True, "throughput": "batch / median run time"},
+        "models": [c.describe() for c in cands],
+        "results": results,
+        "ratios": ratios(results, cands[0].label),
+        "peak_rss_bytes": peak_rss_bytes(),
+        "profile": profile,
+    }
+    if cfg.json_path:
+        write_report(result, cfg.json_path)
+    return result
+
+
+def write_report(report: dict, path: str | os.PathLike) -> None:
+    """The report as indented JSON, written atomically (temp file + rename)."""
+    atomic_write_text(path, json.dumps(report, indent=2) + "\n")

@@ -1,0 +1,179 @@
+"""The public Python API: load a checked model once, then read digits from images.
+
+    import mnist_edge
+    reader = mnist_edge.load()                  # the shipped INT8 model, checked, one session
+    p = reader.predict("digit.png")             # a path, bytes, a Pillow image or a numpy array
+    print(p.digit, p.probability)               # digit is None when it is not a digit (p.reason)
+    for r in reader.predict_many(paths):        # one batched session.run per 256 images
+        print(r.to_dict())                      # the JSON objects of `mnist-edge predict --json`
+
+What it is: DigitReader (a checked model + the photo preprocessing) and its results, small
+dataclasses: Prediction (digit or None with a reason, probability, top-k, optionally the 28x28
+the network saw) and Failure (an input that could not be read). `predict` and `serve` are thin
+layers over it.
+What it isn't: the preprocessing (mnist_edge.image), the checks or the session
+(mnist_edge.model), or any output formatting beyond to_dict().
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+from PIL import Image
+
+from mnist_edge.errors import NotADigit, UserError
+from mnist_edge.image.fit import preprocess_image
+from mnist_edge.image.load import load_image, load_image_bytes
+from mnist_edge.model.session import OnnxModel, softmax
+
+ImageInput = Union[str, os.PathLike, bytes, bytearray, memoryview, Image.Image, np.ndarray]
+REASONS = ("blank", "not_a_digit", "unsure")  # why a Prediction's digit is None
+
+
+@dataclass(frozen=True)
+class Guess:
+    digit: int
+    probability: float
+
+
+@dataclass(frozen=True)
+class Prediction:
+    source: str  # the file, or "<bytes>", "<image>", "<array>"
+    digit: int | None  # None: no single readable digit; `reason` says why
+    probability: float  # of `digit` (of the most likely class when digit is None)
+    top: tuple[Guess, ...]  # the k most likely digits, most likely first
+    reason: str | None = None  # one of REASONS when digit is None
+    pixels: np.ndarray | None = field(default=None, repr=False, compare=False)  # (28, 28) float32
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"file": self.source, "digit": self.digit, "probability": round(self.probability, 6),
+               "top": [{"digit": g.digit, "probability": round(g.probability, 6)} for g in self.top]}
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class Failure:
+    source: str
+    error: str  # the problem, without the source
+
+    def to_dict(self) -> dict[str, str]:
+        return {"file": self.source, "error": self.error}
+
+    def line(self) -> str:
+        return f"{self.source}: {self.error}"
+
+
+class DigitReader:
+    """A checked model and its session, loaded once; predict() and predict_many() use it.
+
+    min_confidence: a digit whose probability is below it is reported as None with reason
+    "unsure"; None = the threshold the model was exported with (0 when it has none).
+    """
+
+    def __init__(self, model: str | os.PathLike | None = None, threads: int = 1,
+                 min_confidence: float | None = None):
+        self.model = OnnxModel(model, threads=threads)
+        if min_confidence is None:
+            min_confidence = float(self.model.metadata.get("min_confidence", 0.0))
+        if not 0.0 <= min_confidence <= 1.0:
+            raise UserError(f"min_confidence {min_confidence}: must be between 0 and 1")
+        self.min_confidence = min_confidence
+
+    @property
+    def path(self) -> Path:
+        return self.model.path
+
+    def predict(self, image: ImageInput, top_k: int = 1, see: bool = False) -> Prediction:
+        """One image -> Prediction; UserError "SOURCE: problem" when it cannot be read."""
+        (result,) = self.predict_many([image], top_k=top_k, see=see)
+        if isinstance(result, Failure):
+            raise UserError(result.line())
+        return result
+
+    def predict_many(self, images: Iterable[ImageInput], top_k: int = 1, see: bool = False,
+                     sources: Sequence[str] | None = None) -> list[Prediction | Failure]:
+        """Images -> a Prediction or a Failure each, in order; the readable ones in one batch."""
+        images = list(images)
+        names = list(sources) if sources is not None else [source_name(i) for i in images]
+        fitted: list[np.ndarray | Prediction | Failure] = [
+            self._fit(image, name) for image, name in zip(images, names)]
+        arrays = [f for f in fitted if isinstance(f, np.ndarray)]
+        probs = iter(self._probabilities(np.stack(arrays)) if arrays else [])  # (n, 10)
+        out: list[Prediction | Failure] = []
+        for item, name in zip(fitted, names):
+            out.append(self._result(name, next(probs), item, top_k, see)
+                       if isinstance(item, np.ndarray) else item)
+        return out
+
+    def _fit(self, image: ImageInput, name: str) -> np.ndarray | Prediction | Failure:
+        try:
+            return preprocess_image(open_image(image, name), name)  # (28, 28) float32
+        except NotADigit as e:
+            return Prediction(name, None, 0.0, (), reason=e.reason)
+        except UserError as e:
+            return Failure(name, str(e).removeprefix(f"{name}: "))
+
+    def _probabilities(self, pixels: np.ndarray) -> np.ndarray:
+        """(n, 28, 28) -> (n, 10) float64; NaN rows where the model's output is not finite."""
+        logits = self.model.predict_logits(pixels[:, None])  # (n, 1, 28, 28) -> (n, 10)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return softmax(logits)
+
+    def _result(self, name: str, probs: np.ndarray, pixels: np.ndarray, top_k: int,
+                see: bool) -> Prediction | Failure:
+        if not np.all(np.isfinite(probs)):
+            return Failure(name, f"the model's output is not finite ({self.path})")
+        order = np.argsort(-probs, kind="stable")[:top_k]  # (k,) digits, most likely first
+        top = tuple(Guess(int(d), float(probs[d])) for d in order)
+        best = top[0]
+        unsure = best.probability < self.min_confidence or math.isnan(best.probability)
+        return Prediction(name, None if unsure else best.digit, best.probability, top,
+                          reason="unsure" if unsure else None, pixels=pixels if see else None)
+
+
+def load(model: str | os.PathLike | None = None, threads: int = 1,
+         min_confidence: float | None = None) -> DigitReader:
+    """A DigitReader over `model` (default: the shipped INT8 model), checked and loaded once."""
+    return DigitReader(model, threads=threads, min_confidence=min_confidence)
+
+
+def source_name(image: ImageInput) -> str:
+    if isinstance(image, (str, os.PathLike)):
+        return str(image)
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return "<bytes>"
+    return "<array>" if isinstance(image, np.ndarray) else "<image>"
+
+
+def open_image(image: ImageInput, name: str) -> Image.Image:
+    """Any ImageInput -> a decoded Pillow image; UserError naming `name` when it is no image."""
+    if isinstance(image, (str, os.PathLike)):
+        return load_image(image)
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return load_image_bytes(bytes(image), name)
+    if isinstance(image, Image.Image):
+        return image
+    if isinstance(image, np.ndarray):
+        return _array_image(image, name)
+    raise UserError(f"{name}: expected a path, bytes, a Pillow image or a numpy array, "
+                    f"got {type(image).__name__}")
+
+
+def _array_image(a: np.ndarray, name: str) -> Image.Image:
+    """(H, W), (H, W, 1|3|4) uint8, or float in [0, 1] -> Pillow image."""
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)) or 0 in a.shape:
+        raise UserError(f"{name}: expected an (H, W), (H, W, 3) or (H, W, 4) array, got {a.shape}")
+    if a.dtype != np.uint8:
+        a = np.nan_to_num(np.asarray(a, dtype=np.float32))
+        a = np.round(np.clip(a if a.max() > 1.0 else a * 255.0, 0, 255)).astype(np.uint8)
+    return Image.fromarray(np.ascontiguousarray(a))
