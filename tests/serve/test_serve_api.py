@@ -96,6 +96,22 @@ def test_unreadable_image_is_422_naming_it(server):
     assert body["results"][0]["digit"] == 7 and set(body["results"][1]) == {"file", "error"}
 
 
+def test_blank_image_is_read_as_no_digit_and_counted(server):
+    buffer = io.BytesIO()
+    Image.new("L", (280, 280), 255).save(buffer, "PNG")  # an empty white canvas
+    before = refusals(server)
+    r = post(server, buffer.getvalue())
+    assert r.status_code == 200
+    (got,) = r.json()["results"]
+    assert got["digit"] is None and got["reason"] == "blank"
+    assert refusals(server) == before + 1
+
+
+def refusals(server) -> int:
+    text = httpx.get(server.url + "/metrics").text
+    return int(next(line.split()[1] for line in text.splitlines() if line.startswith("mnist_edge_refusals_total ")))
+
+
 @pytest.mark.parametrize("query, problem", [("?top_k=0", "top_k"), ("?top_k=x", "top_k"),
                                             ("?see=maybe", "see")])
 def test_bad_query_is_400(server, query, problem):
@@ -202,6 +218,14 @@ def test_slow_body_is_408_and_sigterm_stops_cleanly(tmp_path):
         code = s.stop()
     assert code in (0, -signal.SIGTERM)  # uvicorn re-raises the signal after its clean shutdown
     assert "Finished server process" in s.log_text() and "Traceback" not in s.log_text()
+
+
+def test_module_entry_takes_the_same_options():
+    out = subprocess.run([sys.executable, "-m", "mnist_edge.serve", "--workers", "0"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "--workers 0: out of range" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "mnist_edge.serve", "--help"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and all(f in out.stdout for f in ("--host", "--port", "--model", "--threads", "--workers"))
 
 
 def test_bad_model_is_one_line_and_no_server(tmp_path):
