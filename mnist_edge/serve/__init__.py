@@ -32,6 +32,17 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def quiet_pillow_bomb_warning() -> None:
+    """Pillow warns on stderr about images over ~89 MP when it opens them; the server refuses
+    those itself (413, its pixel limit is lower), so in this process the warning is only noise
+    in the log. (Code that turns it into an error inside catch_warnings still does.)"""
+    import warnings
+
+    from PIL import Image
+
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+
 def run_server(cfg) -> None:
     """Load and check the model (cfg: a ServeConfig), then serve until SIGINT/SIGTERM."""
     require_serve_extra()
@@ -43,6 +54,7 @@ def run_server(cfg) -> None:
 
     reader = mnist_edge.load(model=cfg.model, threads=cfg.threads)  # UserError here: before any socket opens
     limits = Limits(workers=cfg.workers or default_workers()).from_environment()
+    quiet_pillow_bomb_warning()
     app = build_app(reader, limits)
     # SIGTERM: stop accepting, let in-flight requests finish (up to the request time limit).
     uvicorn.run(app, host=cfg.host, port=cfg.port, access_log=cfg.access_log, log_level="info",

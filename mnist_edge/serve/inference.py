@@ -34,7 +34,11 @@ class Pool:
                            {"Retry-After": "1"})
         self.metrics.queued += 1
         try:
-            await self.limiter.acquire()
+            with anyio.fail_after(self.limits.request_seconds):
+                await self.limiter.acquire()
+        except TimeoutError:
+            raise ApiError(503, f"busy: no worker free within {self.limits.request_seconds:g} s, try again",
+                           {"Retry-After": "1"}) from None
         finally:
             self.metrics.queued -= 1
         self.metrics.in_flight += 1

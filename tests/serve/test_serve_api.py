@@ -11,8 +11,10 @@ import http.client
 import io
 import json
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -153,6 +155,32 @@ def test_too_many_pixels_is_413(server):
     Image.new("1", (6000, 5000)).save(buffer, "PNG")  # 30 MP, a few KiB
     r = post(server, buffer.getvalue())
     assert r.status_code == 413 and "30,000,000 pixels" in r.json()["error"]
+
+
+def test_bomb_sized_image_is_413_without_a_warning_in_the_log(server):
+    buffer = io.BytesIO()
+    Image.new("1", (10000, 10000)).save(buffer, "PNG")  # 100 MP: over Pillow's own warning limit
+    r = post(server, buffer.getvalue())
+    assert r.status_code == 413 and "100,000,000 pixels" in r.json()["error"]
+    assert "DecompressionBombWarning" not in server.log_text()
+
+
+def test_client_going_away_mid_body_is_counted_not_a_traceback(server):
+    url = urlsplit(server.url)
+    before = bad_requests(server)
+    with socket.create_connection((url.hostname, url.port)) as s:
+        s.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nonly ten b")
+    deadline = time.monotonic() + 30
+    while bad_requests(server) == before:  # answered 400 to nobody, and counted
+        assert time.monotonic() < deadline, "the server never finished the abandoned request"
+        time.sleep(0.1)
+    assert "Traceback" not in server.log_text()
+
+
+def bad_requests(server) -> int:
+    line = 'mnist_edge_http_requests_total{route="/v1/predict",method="POST",status="400"} '
+    text = httpx.get(server.url + "/metrics").text
+    return next((int(x[len(line):]) for x in text.splitlines() if x.startswith(line)), 0)
 
 
 def test_too_many_images_is_413(server):
