@@ -16,7 +16,8 @@ from mnist_edge.serve.config import ServeConfig, run_serve
 
 
 def parse(argv: list[str] | None) -> ServeConfig:
-    parser = argparse.ArgumentParser(prog="python -m mnist_edge.serve", description=run_serve.__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m mnist_edge.serve",
+                                     description=" ".join(run_serve.__doc__.split("\n\n")[0].split()))
     for flag, dest, kind, default, spec in argparse_options(ServeConfig):
         if kind is bool:
             parser.add_argument(flag, dest=dest, action="store_true", help=help_text(spec))
@@ -25,7 +26,9 @@ def parse(argv: list[str] | None) -> ServeConfig:
     values = vars(parser.parse_args(argv))
     for flag, dest, _, _, spec in argparse_options(ServeConfig):
         value = values[dest]
-        if value is not None and ((spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max)):
+        too_low = spec.min is not None and value is not None and value < spec.min
+        too_high = spec.max is not None and value is not None and value > spec.max
+        if too_low or too_high:
             parser.error(f"{flag} {value}: out of range")
     return build(ServeConfig, values)
 
