@@ -21,9 +21,10 @@ SERVE_EXTRA_HINT = "pip install 'mnist-edge[serve]'"
 
 def require_serve_extra() -> None:
     """One line naming the extra to install, instead of an ImportError traceback."""
-    missing = [m for m in ("starlette", "uvicorn", "multipart") if find_spec(m) is None]
+    packages = {"starlette": "starlette", "uvicorn": "uvicorn", "multipart": "python-multipart"}
+    missing = [package for module, package in packages.items() if find_spec(module) is None]
     if missing:
-        raise UserError(f"`mnist-edge serve` needs {', '.join(missing)}, from the [serve] extra: "
+        raise UserError(f"`mnist-edge serve` needs {' and '.join(missing)} (the [serve] extra): "
                         f"{SERVE_EXTRA_HINT}")
 
 
