@@ -1,6 +1,7 @@
 """The page in real headless Chromium (Debian's `chromium`, driven by Playwright's Python
 package: no browser download): draw a 7 with mouse strokes, upload a photo, upload a blank
-image, each answered by the real server; screenshots go to the test's tmp folder.
+image, and on a phone-sized touch screen use the keyboard and draw a 1 with a finger, each
+answered by the real server; screenshots go to the test's tmp folder.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def test_blank_image_is_not_a_digit(page, tmp_path):
     page.screenshot(path=tmp_path / "blank.png", full_page=True)
 
 
-def test_phone_layout_and_keyboard(browser, server, tmp_path):
+def test_phone_layout_keyboard_and_finger(browser, server, tmp_path):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                   device_scale_factor=2)
     page = context.new_page()
@@ -102,5 +103,20 @@ def test_phone_layout_and_keyboard(browser, server, tmp_path):
     assert page.evaluate("document.activeElement.id") == "read"  # the canvas needs a pointer; the buttons don't
     page.keyboard.press("Enter")
     assert "Draw a digit first" in page.locator("#status").text_content()
+    touch_stroke(context, page, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])  # a finger draws a 1
+    assert answer(page, "Read the drawing") == "1"
     page.screenshot(path=tmp_path / "phone.png", full_page=True)
     context.close()
+
+
+def touch_stroke(context, page, points: list[tuple[float, float]]) -> None:
+    """One finger stroke on the canvas, as real touch events (Chrome's DevTools protocol)."""
+    box = page.locator("#pad").bounding_box()
+    at = [{"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]} for x, y in points]
+    cdp = context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [at[0]]})
+    for a, b in zip(at, at[1:]):
+        for i in range(1, 11):
+            point = {"x": a["x"] + (b["x"] - a["x"]) * i / 10, "y": a["y"] + (b["y"] - a["y"]) * i / 10}
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
