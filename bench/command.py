@@ -6,6 +6,7 @@ What it isn't: the measurement (run.py) or the tables (view.py).
 from __future__ import annotations
 
 from mnist_edge.bench.run import BenchConfig, run_bench
+
 from mnist_edge.contract import command_line
 
 
@@ -13,9 +14,8 @@ def run_bench_command(cfg: BenchConfig) -> int:
     """Latency and throughput of the models on this machine, FP32 vs INT8, run alternately."""
     from dataclasses import replace
 
-    from rich.console import Console
-
     from mnist_edge.bench.view import progress_bar, render
+    from rich.console import Console
 
     cfg = replace(cfg, command=command_line()).checked()
     console = Console()

@@ -23,16 +23,24 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from mnist_edge.bench.candidate import Candidate
+from mnist_edge.bench.loop import (
+    Report,
+    RunFn,
+    Steps,
+    one_cold_start,
+    peak_rss_bytes,
+    time_cell,
+)
+from mnist_edge.bench.stats import ratios, summarize
 
 import mnist_edge
 from mnist_edge.atomic import atomic_write_text
-from mnist_edge.bench.loop import Report, RunFn, Steps, one_cold_start, peak_rss_bytes, time_cell
-from mnist_edge.bench.stats import ratios, summarize
 from mnist_edge.errors import UserError
 from mnist_edge.options import option
 
@@ -91,26 +99,6 @@ class BenchConfig:
         if self.json_path and not Path(self.json_path).parent.is_dir():
             raise UserError(f"{self.json_path}: folder {Path(self.json_path).parent} does not exist")
         return self
-
-
-@dataclass
-class Candidate:
-    """One row of the benchmark: a model and how to run it with a given thread count."""
-
-    label: str
-    kind: str  # "onnxruntime" or "torch"
-    path: str
-    precision: str
-    file_bytes: int
-    sha256: str | None
-    open: Callable[[int], RunFn] = field(repr=False)  # threads -> run function
-    cold_start: dict | None = None
-    note: str | None = None
-
-    def describe(self) -> dict:
-        entry = asdict(self)
-        del entry["open"]
-        return entry
 
 
 def default_threads() -> list[int]:
@@ -269,7 +257,7 @@ def run_bench(cfg: BenchConfig, report: Report = lambda label, done, total: None
         "settings": {"threads": cfg.threads, "batches": cfg.batches, "seconds": cfg.seconds,
                      "runs": cfg.runs, "warmup": cfg.warmup, "cold_starts": cfg.cold_starts,
                      "alternating": True, "throughput": "batch / median run time"},
-        "models": [c.describe() for c in cands],
+        "models": [c.to_dict() for c in cands],
         "results": results,
         "ratios": ratios(results, cands[0].label),
         "peak_rss_bytes": peak_rss_bytes(),

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from mnist_edge.bench.run import Candidate, RunFn
-from mnist_edge.errors import UserError
+from mnist_edge.bench.candidate import Candidate
+from mnist_edge.bench.loop import RunFn
 from mnist_edge.export.config import ExportConfig
+
+from mnist_edge.errors import UserError
 
 
 def torch_candidate(checkpoint: str | None) -> Candidate:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from mnist_edge.bench.sysinfo import describe_flags
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-
-from mnist_edge.bench.sysinfo import describe_flags
 
 MIB = 2**20
 TOP_NODES = 8

@@ -54,7 +54,7 @@ def model_metadata(summary: dict[str, Any], checkpoint_sha256: str, data_md5: di
     return meta
 
 
-def describe(proto: onnx.ModelProto, meta: dict[str, str], title: str) -> onnx.ModelProto:
+def annotate(proto: onnx.ModelProto, meta: dict[str, str], title: str) -> onnx.ModelProto:
     """Set doc strings and metadata_props in place (replacing keys it sets, keeping others)."""
     proto.doc_string = title
     proto.graph.doc_string = title

@@ -24,7 +24,7 @@ from mnist_edge.export.accuracy import check_int8_drop, compare_int8, prediction
 from mnist_edge.export.files import prepare_out, publish, remove_stale, save_self_contained, sha256_of
 from mnist_edge.export.golden import golden_names, write_golden
 from mnist_edge.export.load import load_model, training_summary
-from mnist_edge.export.metadata import describe, export_versions, model_metadata
+from mnist_edge.export.metadata import annotate, export_versions, model_metadata
 from mnist_edge.export.qdq_report import print_report, qdq_report
 from mnist_edge.export.quantize import quantize_int8
 from mnist_edge.export.to_onnx import export_fp32
@@ -36,7 +36,7 @@ TITLE = "The report's MNIST CNN ({precision}): 28x28 handwritten digit -> logits
 
 def _export_fp32(model, cfg: ExportConfig, meta, work: Path) -> Path:
     path = work / FP32_NAME
-    proto = describe(export_fp32(model, cfg.opset), meta("fp32"), TITLE.format(precision="FP32"))
+    proto = annotate(export_fp32(model, cfg.opset), meta("fp32"), TITLE.format(precision="FP32"))
     save_self_contained(proto, path)
     return path
 
@@ -46,7 +46,7 @@ def _export_int8(fp32: Path, cfg: ExportConfig, meta, work: Path) -> Path:
     train = load_split("train", cfg.data_dir)
     # quantize_static rebuilds the output (losing its doc string) and keeps precision=fp32: re-describe
     proto = quantize_int8(fp32, train.images, cfg)
-    save_self_contained(describe(proto, meta("int8", cfg.quantization()),
+    save_self_contained(annotate(proto, meta("int8", cfg.quantization()),
                                  TITLE.format(precision="INT8")), path)
     return path
 

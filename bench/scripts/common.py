@@ -11,3 +11,29 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "bench" / "results"
 ARTIFACTS = REPO / "artifacts"
+
+
+def machine() -> dict:
+    """The machine a script measured on: mnist_edge.bench.sysinfo's description, one definition."""
+    from mnist_edge.bench.sysinfo import system_info
+
+    return system_info()
+
+
+def run_child(argv: list[str], cwd: Path = REPO, env: dict | None = None) -> tuple[float, int, str]:
+    """Run one child process -> (wall seconds, its own peak RSS in bytes, stderr); exits if it fails."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+    import time
+
+    start = time.perf_counter()
+    child = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not all children's
+    wall = time.perf_counter() - start
+    err = child.stderr.read().decode(errors="replace")
+    child.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{shlex.join(argv)} failed: {err[-500:]}")
+    return wall, usage.ru_maxrss * 1024, err  # ru_maxrss: KiB on Linux

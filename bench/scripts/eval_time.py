@@ -5,22 +5,20 @@ and records each model's inference time (session.run alone, as eval reports it) 
 accuracy to bench/results/eval.json (atomically): the median and the best of the runs.
 What it isn't: a per-image latency benchmark (`mnist-edge bench`), or a timed test.
 
-    python bench/eval_time.py [--repeats 5] [--threads 1 2] [--data-dir DIR]
+    python -m mnist_edge.bench.scripts.eval_time [--repeats 5] [--threads 1 2] [--data-dir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mnist_edge.bench.scripts.common import REPO
+from mnist_edge.bench.scripts.common import REPO, machine
 
 from mnist_edge.atomic import atomic_write_text  # noqa: E402
 
@@ -54,8 +52,7 @@ def main() -> None:
                          "images_per_s_median": round(runs[0]["images"] / statistics.median(times)),
                          "runs": [round(t, 4) for t in times]})
     result = {"measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-              "machine": {"machine": platform.machine(), "cpus": os.cpu_count(),
-                          "load_avg_at_end": os.getloadavg(), "python": platform.python_version()},
+              "machine": machine(),
               "note": "inference time = session.run over all images after one warm-up batch (eval's own figure); "
                       "the machine is shared, so the median of the runs is the figure to quote",
               "results": rows}

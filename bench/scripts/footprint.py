@@ -12,7 +12,7 @@ Target: runtime venv <= 1/10 of the training venv. Writes bench/results/footprin
 What it isn't: a timing (that is `mnist-edge bench`) or a Pi measurement of memory (RSS here
 is x86's; the Pi's libraries differ).
 
-Usage: python bench/footprint.py [--runs 5] [--out bench/results/footprint.json]
+Usage: python -m mnist_edge.bench.scripts.footprint [--runs 5] [--out bench/results/footprint.json]
 Needs the package registry (the wheels; pip's cache makes a rerun fast) and ~2 GB in $TMPDIR.
 """
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import statistics
 import subprocess
@@ -30,7 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from mnist_edge.bench.scripts.common import REPO
+from mnist_edge.bench.scripts.common import REPO, machine, run_child
+
+from mnist_edge.contract import MODEL_FILES
 
 TORCH = "torch==2.13.0"  # as scripts/test.sh and the README install it
 MiB = 1024 * 1024
@@ -88,16 +89,8 @@ def make_venv(folder: Path, *installs: list[str]) -> tuple[Path, float]:
 
 
 def peak_rss(command: list[str], runs: int) -> dict:
-    """Median and max ru_maxrss (bytes) of `command` run `runs` times, output discarded."""
-    values = []
-    for _ in range(runs):
-        child = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode != 0:
-            raise SystemExit(f"{shlex.join(command)} failed: {child.stderr.read().decode()}")
-        values.append(usage.ru_maxrss * 1024)  # KiB on Linux
+    """Median and max peak RSS (bytes) of `command` run `runs` times, output discarded."""
+    values = [run_child(command)[1] for _ in range(runs)]
     return {"median_bytes": int(statistics.median(values)), "max_bytes": max(values),
             "runs": runs}
 
@@ -118,11 +111,11 @@ def main() -> None:
             *AARCH64, wheel)
         aarch64_s = time.monotonic() - start
         script = str(runtime / "bin" / "mnist-edge")
-        fp32 = str(REPO / "artifacts" / "mnist_cnn.onnx")
+        fp32 = str(REPO / "artifacts" / MODEL_FILES["fp32"])
         report = {
             "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "command": shlex.join(["python", "bench/footprint.py", *sys.argv[1:]]),
-            "host": {"machine": platform.machine(), "python": platform.python_version()},
+            "command": shlex.join(["python", "-m", "mnist_edge.bench.scripts.footprint", *sys.argv[1:]]),
+            "host": machine(),
             "runtime": {"install": f"pip install {wheel.name}", **venv_report(runtime, runtime_s)},
             "training": {"install": f"pip install {TORCH}; pip install '{wheel.name}[train]'",
                          **venv_report(training, training_s)},

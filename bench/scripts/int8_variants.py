@@ -7,10 +7,10 @@ measures on this machine, all variants and the FP32 baseline taking turns in one
 (mnist_edge.benchloop.time_cell): throughput at batch 256 and p50 latency at batch 1, one
 thread; accuracy and agreement with FP32 on the 10,000 MNIST test images; per-operator
 profiles of the key variants. Writes bench/results/int8_variants.json and .md (atomically).
-What it isn't: a test, or the benchmark of the shipped models (bench/regenerate.py).
+What it isn't: a test, or the benchmark of the shipped models (bench/scripts/regenerate.py).
 Needs the [train] extra (onnx, onnxruntime.quantization) and the MNIST files.
 
-    python bench/int8_variants.py [--fp32 artifacts/mnist_cnn.onnx] [--data-dir DIR] [--seconds 120]
+    python -m mnist_edge.bench.scripts.int8_variants [--fp32 artifacts/mnist_cnn.onnx] [--data-dir DIR] [--seconds 120]
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from mnist_edge.export.files import sha256_of
 from mnist_edge.export.quantize import quantize_int8
 
 from mnist_edge.atomic import atomic_write_text
+from mnist_edge.contract import MODEL_FILES
 from mnist_edge.data.mnist import load_split
 from mnist_edge.model.session import OnnxModel, as_model_input
 
@@ -134,7 +135,7 @@ def markdown(result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fp32", type=Path, default=REPO / "artifacts" / "mnist_cnn.onnx")
+    parser.add_argument("--fp32", type=Path, default=REPO / "artifacts" / MODEL_FILES["fp32"])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seconds", type=float, default=120.0, help="budget of the batch-256 cell (batch 1: half)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")

@@ -9,9 +9,9 @@ described (bench/results/bench.md) and puts it between the markers
 <!-- bench-table:start --> and <!-- bench-table:end --> of bench/README.md and of README.md
 (where they are). All files are written atomically. On a Raspberry Pi: the defaults take
 about two minutes; --seconds shortens the steady-state part.
-What it isn't: the INT8 research (bench/int8_variants.py) or a test.
+What it isn't: the INT8 research (bench/scripts/int8_variants.py) or a test.
 
-    python bench/regenerate.py [--seconds 60] [--data-dir DIR] [--checkpoint runs/train/checkpoint.pt]
+    python -m mnist_edge.bench.scripts.regenerate [--seconds 60] [--data-dir DIR] [--checkpoint runs/train/checkpoint.pt]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from mnist_edge.bench.scripts.common import REPO
 from mnist_edge.bench.stats import percentile
 
 from mnist_edge.atomic import atomic_write_text
-from mnist_edge.contract import MODEL_FILES
+from mnist_edge.contract import CARD_JSON, MODEL_FILES
 from mnist_edge.model.session import OnnxModel
 
 RESULTS = REPO / "bench" / "results"
@@ -93,7 +93,7 @@ def overhead(report: dict) -> dict:
 
 def card_accuracy(report: dict) -> dict[str, float]:
     """precision -> test accuracy, from the model_card.json beside the benchmarked models."""
-    card = Path(report["models"][0]["path"]).parent / "model_card.json"
+    card = Path(report["models"][0]["path"]).parent / CARD_JSON
     if not card.is_file():
         return {}
     models = json.loads(card.read_text()).get("models", {})

@@ -6,7 +6,7 @@ INT8 model); the accuracy overall and per kind, next to the same model's accurac
 digits as clean 28 x 28 arrays. Writes bench/results/scanlike.json (atomically).
 What it isn't: the test (tests/test_scanlike_predict.py asserts the 1.5-point bound on 300).
 
-    python bench/scanlike.py [--count 1000] [--data-dir DIR]
+    python -m mnist_edge.bench.scripts.scanlike [--count 1000] [--data-dir DIR]
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ the runs alternate (ABC, CBA, ...) so drift hits all variants alike, and medians
 What it isn't: a timed test (the tests never assert timings) or a latency benchmark of the
 model itself (`mnist-edge bench`).
 
-    python bench/startup.py [--runs 30] [--image artifacts/samples/digit_7_idx0.png]
+    python -m mnist_edge.bench.scripts.startup [--runs 30] [--image artifacts/samples/digit_7_idx0.png]
 """
 
 from __future__ import annotations
@@ -18,21 +18,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mnist_edge.bench.scripts.common import REPO
+from mnist_edge.bench.scripts.common import REPO, machine, run_child
+
+from mnist_edge.contract import MODEL_FILES
 
 BASELINE = "import onnxruntime, numpy, PIL.Image"
 TARGETS = {"wall": 1.4, "peak_rss": 1.2}
-MODEL = REPO / "artifacts" / "mnist_cnn.int8.onnx"
+MODEL = REPO / "artifacts" / MODEL_FILES["int8"]
 # The floor: what onnxruntime alone needs to load the model and run one image, with predict's
 # session settings; no preprocessing, no CLI.
 SESSION = ("o = onnxruntime.SessionOptions(); o.intra_op_num_threads = 1; o.inter_op_num_threads = 1; "
@@ -63,16 +62,8 @@ def child_env() -> dict[str, str]:
 
 def run_once(argv: list[str], cwd: Path) -> tuple[float, int]:
     """-> (wall seconds, peak RSS in KiB) of one child process; exits if it fails."""
-    start = time.perf_counter()
-    child = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             env=child_env())
-    _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not all children's
-    wall = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    out, err = child.communicate()
-    if child.returncode != 0:
-        sys.exit(f"{' '.join(argv)} failed ({child.returncode}): {err.decode()[-500:]}")
-    return wall, usage.ru_maxrss  # Linux: KiB
+    wall, rss_bytes, _ = run_child(argv, cwd, env=child_env())
+    return wall, rss_bytes // 1024
 
 
 def measure(cmds: dict[str, list[str]], runs: int, cwd: Path) -> dict[str, dict[str, list]]:
@@ -98,17 +89,6 @@ def summarise(samples: dict[str, dict[str, list]]) -> dict:
               for name, m in medians.items() if name != "baseline"}
     met = {k: ratios["predict"][k] <= limit for k, limit in TARGETS.items()}
     return {"medians": medians, "ratios": ratios, "targets": TARGETS, "targets_met": met}
-
-
-def machine() -> dict:
-    import numpy
-    import onnxruntime
-
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    return {"machine": platform.machine(), "cpu": cpu, "cpus": os.cpu_count(),
-            "load_avg_at_start": os.getloadavg(), "python": platform.python_version(),
-            "onnxruntime": onnxruntime.__version__, "numpy": numpy.__version__}
 
 
 def main() -> None:

@@ -143,7 +143,7 @@ def contract_problems(proto: ModelProtoInfo) -> list[str]:
 
 
 def _tensor_problems(role: str, value, per_item: tuple[int, ...]) -> list[str]:
-    expected = f"{role} {value.describe()}, expected float32 [N, {', '.join(map(str, per_item))}]"
+    expected = f"{role} {value.text()}, expected float32 [N, {', '.join(map(str, per_item))}]"
     shape = value.shape
     if value.elem_type != FLOAT:
         return [expected]
@@ -153,7 +153,7 @@ def _tensor_problems(role: str, value, per_item: tuple[int, ...]) -> list[str]:
             isinstance(d, int) and d != want for d, want in zip(shape[1:], per_item)):
         return [expected]
     if isinstance(shape[0], int) and shape[0] != -1:
-        return [f"{role} {value.describe()} has a fixed batch of {shape[0]}; the runtime needs a dynamic batch N"]
+        return [f"{role} {value.text()} has a fixed batch of {shape[0]}; the runtime needs a dynamic batch N"]
     return []
 
 

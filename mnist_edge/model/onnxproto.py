@@ -42,7 +42,7 @@ class ValueInfo:
     elem_type: int = 0
     shape: tuple[Dim, ...] | None = None  # None: rank unknown
 
-    def describe(self) -> str:
+    def text(self) -> str:
         """e.g. 'image: float32 [N, 1, 28, 28]'."""
         kind = ELEM_TYPES.get(self.elem_type, f"type {self.elem_type}") if self.elem_type else "non-tensor"
         dims = "?" if self.shape is None else "[" + ", ".join("?" if d is None else str(d) for d in self.shape) + "]"

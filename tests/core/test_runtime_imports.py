@@ -17,7 +17,7 @@ import pytest
 from helpers.clirun import ARTIFACTS
 
 FORBIDDEN = ("torch", "onnx", "onnxscript")
-# predict's start-up path (bench/startup.py): none of these may load for a plain predict
+# predict's start-up path (bench/scripts/startup.py): none of these may load for a plain predict
 NOT_ON_PREDICT_PATH = ("typer", "rich", "pydantic", "pooch", "mnist_edge.data.mnist", "mnist_edge.data.download",
                        "mnist_edge.cli.eval", "mnist_edge.cli.info", "numpy.ma", "importlib.resources")
 

@@ -3,7 +3,7 @@
 300 test digits (every kind of tests/scanlike.py in turn: inverted, upscaled, off-centre,
 noisy, JPEG, transparent, 16-bit, bilevel, palette, EXIF-rotated, speckled) go through the
 real CLI in one call (--json); the accuracy must stay within 1.5 points of the shipped
-model's accuracy on the same 300 clean digits. bench/scanlike.py records the measured figures.
+model's accuracy on the same 300 clean digits. bench/scripts/scanlike.py records the measured figures.
 """
 
 from __future__ import annotations

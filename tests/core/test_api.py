@@ -1,0 +1,89 @@
+"""The public Python API (mnist_edge.api): the README's example runs, and every input kind agrees.
+
+What it is: the README example executed as a user would (a subprocess in the checkout), and the
+same sample read from a path, bytes, a Pillow image and numpy arrays giving the same digit and
+probability as `mnist-edge predict --json`; failures as values; the "unsure" threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import mnist_edge
+from helpers.clirun import ARTIFACTS, REPO, json_lines, mnist_edge as cli
+from mnist_edge.api import Failure, Prediction
+
+SAMPLE = next((ARTIFACTS / "samples").glob("digit_7_*.png"))
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return mnist_edge.load()
+
+
+def readme_example() -> str:
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("### Python API"):]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_readme_example_runs_and_prints_what_it_says():
+    result = subprocess.run([sys.executable, "-c", readme_example()], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[0] == "7" and 0.5 < float(lines[0].split()[1]) <= 1
+    assert lines[1] == "None blank"
+    first, second = (eval(line, {}) for line in lines[2:4])  # dict reprs
+    assert first["digit"] == 3 and len(first["top"]) == 3
+    assert second["file"] == "<bytes>" and "not an image" in second["error"]
+
+
+def test_every_input_kind_gives_the_cli_answer(reader):
+    (expected,) = json_lines(cli("predict", "--json", SAMPLE).stdout)
+    data = SAMPLE.read_bytes()
+    img = Image.open(SAMPLE)
+    grey = np.asarray(img.convert("L"))  # (H, W) uint8
+    inputs = [SAMPLE, str(SAMPLE), data, bytearray(data), img, grey, grey[..., None],
+              np.stack([grey] * 3, axis=-1), grey.astype(np.float32) / 255]
+    for item in inputs:
+        p = reader.predict(item)
+        assert isinstance(p, Prediction)
+        assert p.digit == expected["digit"], type(item)
+        assert p.probability == pytest.approx(expected["probability"], abs=1e-5), type(item)
+    assert reader.predict(SAMPLE).to_dict() == expected
+
+
+def test_predict_many_batches_and_keeps_order_with_failures(reader, tmp_path):
+    (tmp_path / "bad.png").write_text("no image here")
+    items = [SAMPLE, tmp_path / "bad.png", tmp_path / "gone.png", np.zeros((3, 3, 7)), 42]
+    results = reader.predict_many(items, top_k=2, see=True)
+    assert isinstance(results[0], Prediction) and results[0].pixels.shape == (28, 28)
+    assert [type(r) for r in results[1:]] == [Failure] * 4
+    assert "not an image" in results[1].error and "file not found" in results[2].error
+    assert "(3, 3, 7)" in results[3].error and "int" in results[4].error
+    assert json.loads(json.dumps([r.to_dict() for r in results]))  # JSON-ready
+    with pytest.raises(mnist_edge.UserError, match="gone.png: file not found"):
+        reader.predict(tmp_path / "gone.png")
+
+
+def test_min_confidence_turns_a_low_probability_into_unsure():
+    strict = mnist_edge.load(min_confidence=1.0)
+    p = strict.predict(SAMPLE, top_k=3)
+    assert p.digit is None and p.reason == "unsure" and p.top[0].digit == 7
+    assert p.to_dict()["reason"] == "unsure"
+    with pytest.raises(mnist_edge.UserError, match="between 0 and 1"):
+        mnist_edge.load(min_confidence=1.5)
+
+
+def test_importing_the_package_imports_nothing_heavy():
+    code = "import sys, mnist_edge; print(sorted(m for m in ('numpy', 'onnxruntime', 'PIL') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
