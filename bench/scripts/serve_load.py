@@ -23,7 +23,6 @@ import asyncio
 import io
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -38,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mnist_edge.bench.scripts.common import ARTIFACTS, RESULTS as OUT
+from mnist_edge.bench.scripts.common import ARTIFACTS, RESULTS as OUT, machine
 
 SAMPLES = ARTIFACTS / "samples"
 TARGETS = {"throughput_ratio": 0.7, "errors": 0, "rss_growth": 1.1}
@@ -188,12 +187,12 @@ def run(args) -> dict:
     same = statistics.median(ip["images_per_s"] for ip in inproc)
     single = statistics.median(ip["images_per_s"] for ip in one_thread)
     served = statistics.median(load["images_per_s"] for load in loads)
-    cpu_inproc = statistics.median(ip["cpu_ms_per_image"] for ip in one_thread + inproc)
+    cpu_inproc = round(statistics.median(ip["cpu_ms_per_image"] for ip in one_thread + inproc), 3)
     cpu_served = 1000 * cpu / max(requests, 1)
     return {
         "schema": "mnist-edge-serve-load", "version": 1,
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+        "machine": {**machine(), "cpus": os.cpu_count(),
                     # uvicorn picks these up when installed (not in the [serve] extra): ~0.7 ms less CPU per request
                     "uvicorn_speedups": {m: find_spec(m) is not None for m in ("uvloop", "httptools")},
                     "load_average_1min_at_end": round(os.getloadavg()[0], 2)},

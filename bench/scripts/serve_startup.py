@@ -28,7 +28,7 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mnist_edge.bench.scripts.common import RESULTS as OUT
+from mnist_edge.bench.scripts.common import RESULTS as OUT, machine
 
 FLOOR = """
 import sys, http.server, mnist_edge
@@ -111,7 +111,8 @@ def main() -> None:
     floor = medians["floor"]
     result = {"schema": "mnist-edge-serve-startup", "version": 1,
               "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "command": " ".join(["python -m mnist_edge.bench.scripts.serve_startup", *sys.argv[1:]]), "cpus": os.cpu_count(),
+              "command": " ".join(["python -m mnist_edge.bench.scripts.serve_startup", *sys.argv[1:]]),
+              "machine": machine(), "cpus": os.cpu_count(),
               "load_average_1min_at_end": round(os.getloadavg()[0], 2), "runs": args.runs, "median": medians,
               "over_floor": {name: {"seconds": round(m["seconds"] - floor["seconds"], 3),
                                     "rss_mib": round(m["rss_mib"] - floor["rss_mib"], 1)} for name, m in medians.items()}}
