@@ -10,6 +10,7 @@ import base64
 import http.client
 import io
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -204,12 +205,14 @@ def test_openapi_document_is_valid(server):
     assert set(document["paths"]) == {"/v1/predict", "/v1/model", "/healthz", "/metrics"}
 
 
-def test_page_and_its_assets_are_served(server):
+def test_page_and_its_assets_are_served_from_the_package_only(server):
     page = httpx.get(server.url + "/")
     assert page.status_code == 200 and 'accept="image/*" capture' in page.text
+    links = re.findall(r'(?:src|href)="([^"]*)"', page.text)
+    assert links and all(u.startswith("/") and not u.startswith("//") for u in links), links  # no CDN
     for asset in ("/static/app.js", "/static/style.css"):
-        assert httpx.get(server.url + asset).status_code == 200
-    assert "http" not in page.text.split("<footer>")[0].replace('"http', "")  # no external URL
+        r = httpx.get(server.url + asset)
+        assert r.status_code == 200 and not re.search(r"https?://|url\(", r.text), asset
 
 
 def test_metrics_count_requests_images_and_latency(server):
