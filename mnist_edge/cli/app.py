@@ -22,6 +22,7 @@ from mnist_edge.cli.predict import PredictConfig, run_predict
 from mnist_edge.errors import UserError
 from mnist_edge.export.config import ExportConfig
 from mnist_edge.options import typer_command
+from mnist_edge.serve.config import ServeConfig, run_serve
 from mnist_edge.train.config import TrainConfig
 
 TRAIN_EXTRA_HINT = "pip install torch==2.13.0 'mnist-edge[train]'"
@@ -83,3 +84,4 @@ typer_command(app, typer, PredictConfig, run_predict, "predict")
 typer_command(app, typer, EvalConfig, run_eval, "eval")
 typer_command(app, typer, InfoConfig, run_info, "info")
 typer_command(app, typer, BenchConfig, run_bench_command, "bench")
+typer_command(app, typer, ServeConfig, run_serve, "serve")
