@@ -60,6 +60,7 @@ def calibration_entry(summary: dict) -> dict:
     cal = summary.get("calibration") or {}
     return {"temperature": summary.get("temperature", 1.0),
             "min_confidence": summary.get("min_confidence"),
+            "min_confidence_source": summary.get("min_confidence_source", "checkpoint (train)"),
             "fitted_on": (f"validation split ({cal['validation']['images']} images)"
                           if cal.get("validation") else None),
             "validation": cal.get("validation"), "synthetic_negatives": cal.get("synthetic_negatives")}
@@ -76,9 +77,11 @@ def _calibration_lines(card: dict) -> list[str]:
             f"The graph divides its logits by the temperature T = {cal['temperature']:.4f} fitted "
             f"on the validation split, so softmax gives calibrated probabilities: expected "
             f"calibration error on the test set {eces} (15 bins). An image whose top probability "
-            f"is below min_confidence = {cal['min_confidence']:.4f} is not read as a digit: that "
-            f"refuses {_pct(refused)} of validation digits and {_pct(negatives)} of held-out "
-            "synthetic non-digits (shapes, scribbles, blank pages, digit pairs)."]
+            f"is below min_confidence = {cal['min_confidence']:.4f} (from "
+            f"{cal.get('min_confidence_source', 'the checkpoint')}) is not read as a digit. The "
+            f"checkpoint's own threshold refused {_pct(refused)} of clean validation digits and "
+            f"{_pct(negatives)} of held-out synthetic non-digits (shapes, scribbles, blank pages, "
+            "digit pairs)."]
 
 
 def render_markdown(card: dict) -> str:

@@ -48,6 +48,10 @@ class ExportConfig:
     float_logits: bool = True
     max_int8_drop: float = option(0.3, "Fail (writing nothing) if INT8 test accuracy is more than "
                                        "this far below FP32.", "percentage points")
+    min_confidence: float | None = option(
+        None, "The not-a-digit threshold the models carry (top probability below it: not read as "
+              "a digit); default: the checkpoint's, fitted on clean validation digits. Choose it "
+              "on validation data (bench/scripts/photoset_issue10.py threshold).", min=0.0, max=1.0)
     tflite: bool = option(False, "Also write mnist_cnn.tflite (and mnist_cnn.int8.tflite with "
                                  "--quantize) for the LiteRT backend; needs the [tflite] extra.")
     qdq_report: bool = option(False, "Print and save qdq_report.json: per-tensor SQNR of weights "

@@ -97,6 +97,9 @@ def run_export(cfg: ExportConfig, console: Console | None = None) -> dict:
     out = Path(cfg.out)
     with staging(out, is_export_name) as work, writing(work):  # --out checked before the work
         summary = training_summary(state)
+        if cfg.min_confidence is not None:  # chosen on validation photos instead of clean digits
+            summary |= {"min_confidence": cfg.min_confidence,
+                        "min_confidence_source": "export --min-confidence"}
         data_md5 = data_checksums(cfg.data_dir)
         checkpoint = {"path": str(cfg.checkpoint), "sha256": sha256_of(cfg.checkpoint)}
         meta = partial(model_metadata, summary, checkpoint["sha256"], data_md5)  # (precision, quant)

@@ -8,6 +8,8 @@ What it is: two steps.
   smudges, noise, two digits), all from validation digits (train 50000-59999) and a fixed seed,
   puts each through preprocessing (image.fit_digit) and saves the 28x28 pixels, the
   preprocessing verdict, and the label (-1 for a non-digit).
+  threshold: python -m mnist_edge.bench.scripts.photoset_issue10 threshold SET.npz MODEL.onnx
+  the not-a-digit threshold refusing 1% of the validation photo digits the model reads right.
   score (torch): python -m mnist_edge.bench.scripts.photoset_issue10 score SET.npz CHECKPOINT [...]
   reads each checkpoint's network (temperature folded in) and its min_confidence and prints,
   per group, digits read right (refused counts as wrong), digits refused, non-digits refused
@@ -29,7 +31,7 @@ VALIDATION = slice(50_000, 60_000)
 
 def render(out: str, count: int, seed: int = 0, data_dir: str | None = None) -> None:
     from mnist_edge.data.mnist import load_split
-    from mnist_edge.image import fit_digit
+    from mnist_edge.image.digit import fit_digit
     from mnist_edge.synth import nondigits, photos, small, strokes
 
     train = load_split("train", data_dir)
@@ -92,9 +94,24 @@ def score(path: str, checkpoint: str) -> dict:
     return out
 
 
+def threshold(path: str, model_path: str, refused: float = 0.01) -> dict:
+    """The not-a-digit threshold that refuses `refused` of the validation photo digits the model
+    reads right (torch-free: an exported ONNX model; its logits are already divided by T)."""
+    from mnist_edge.model.session import OnnxModel, softmax
+
+    data = np.load(path)
+    probs = softmax(OnnxModel(model_path).predict_logits(data["pixels"][:, None].astype(np.float32)))
+    labels, pre_refused = data["labels"], data["reasons"] != ""
+    right = (labels >= 0) & ~pre_refused & (probs.argmax(1) == labels)
+    value = float(np.quantile(probs.max(1)[right], refused))
+    non = labels == -1
+    return {"model": model_path, "min_confidence": round(value, 4), "refuses_of_right_digits": refused,
+            "nondigits_refused": float(np.mean(pre_refused[non] | (probs.max(1)[non] < value)))}
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["render", "score"])
+    parser.add_argument("step", choices=["render", "score", "threshold"])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--data-dir")
@@ -102,8 +119,9 @@ def main(argv: list[str]) -> None:
     if args.step == "render":
         render(args.paths[0], args.count, data_dir=args.data_dir)
         return
-    for checkpoint in args.paths[1:]:
-        print(json.dumps(score(args.paths[0], checkpoint), indent=1))
+    step = threshold if args.step == "threshold" else score
+    for model in args.paths[1:]:
+        print(json.dumps(step(args.paths[0], model), indent=1))
 
 
 if __name__ == "__main__":

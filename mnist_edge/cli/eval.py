@@ -11,14 +11,15 @@ latency benchmark of single images (`mnist-edge bench`).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from mnist_edge.contract import NUM_CLASSES
 from mnist_edge.data import DATA_DIR_HELP
-from mnist_edge.model.session import CHUNK, OnnxModel, as_model_input
+from mnist_edge.calibration import expected_calibration_error, reliability_bins
+from mnist_edge.model.session import CHUNK, OnnxModel, as_model_input, softmax
 from mnist_edge.options import option
 
 
@@ -31,7 +32,7 @@ class EvalConfig:
     limit: int = option(0, "Quick mode: only the first N test images; 0 = all 10,000.", min=0)
     threads: int = option(1, "onnxruntime intra-op threads; 0 = one per core.", min=0)
     batch_size: int = option(256, "Images per session.run call.", min=1)
-    plot: str | None = option(None, "Also write the confusion matrices to this PNG file.",
+    plot: str | None = option(None, "Also write the confusion matrices and reliability diagrams to this PNG file.",
                               cli_type=Path)
     json_out: bool = option(False, "Print one JSON object instead of tables.", flags=("--json",))
 
@@ -58,7 +59,8 @@ def run_eval(cfg: EvalConfig) -> int:
     if cfg.plot is not None:
         from mnist_edge.cli.plots import plot_confusions
 
-        plot_confusions([(f"{r.name} ({r.precision.upper()}): {100 * r.accuracy:.2f}%", r.confusion)
+        plot_confusions([(f"{r.name} ({r.precision.upper()}): {100 * r.accuracy:.2f}%, "
+                          f"ECE {100 * r.ece:.2f}%", r.confusion, r.reliability)
                          for r in results], cfg.plot)
     if cfg.json_out:
         print(json.dumps({"images": n, "models": [r.to_dict() for r in results]}))
@@ -84,6 +86,8 @@ class EvalResult:
     threads: int
     batch: int
     card_accuracy: float | None  # what model_card.json records, if it lists the model
+    ece: float = float("nan")  # expected calibration error (15 bins) of softmax(logits)
+    reliability: list = field(default_factory=list)  # calibration.reliability_bins
 
     @property
     def images_per_s(self) -> float:
@@ -96,6 +100,7 @@ class EvalResult:
             "per_class_accuracy": [None if np.isnan(a) else float(a) for a in self.per_class],
             "confusion": self.confusion.tolist(), "inference_s": self.seconds,
             "images_per_s": self.images_per_s, "threads": self.threads, "batch": self.batch,
+            "ece": self.ece, "reliability": self.reliability,
         }
 
 
@@ -113,6 +118,7 @@ def score_model(model: OnnxModel, images_u8: np.ndarray, labels: np.ndarray, thr
     start = time.perf_counter()
     logits = model.predict_logits(pixels, chunk=batch)  # (N, 10)
     seconds = time.perf_counter() - start
+    probs = softmax(logits)  # (N, 10): the exported logits are already divided by T
     confusion = confusion_matrix(labels, logits.argmax(axis=1))
     per_class_total = confusion.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -122,7 +128,8 @@ def score_model(model: OnnxModel, images_u8: np.ndarray, labels: np.ndarray, thr
         name=model.path.name, path=str(model.path), precision=model.checked.precision,
         images=len(labels), accuracy=float(np.trace(confusion) / max(len(labels), 1)),
         per_class=per_class, confusion=confusion, seconds=seconds, threads=threads, batch=batch,
-        card_accuracy=card.get("test_accuracy"))
+        card_accuracy=card.get("test_accuracy"), ece=expected_calibration_error(probs, labels),
+        reliability=reliability_bins(probs, labels))
 
 
 def render(results: list[EvalResult], console) -> None:
@@ -136,6 +143,7 @@ def render(results: list[EvalResult], console) -> None:
     rows = [
         ("accuracy", [f"{100 * r.accuracy:.2f}%" for r in results]),
         ("model card says", [_card(r) for r in results]),
+        ("calibration error (ECE)", [f"{100 * r.ece:.2f}%" for r in results]),
         ("errors", [f"{r.images - int(np.trace(r.confusion)):,}" for r in results]),
         ("inference time", [f"{r.seconds:.3f} s" for r in results]),
         ("throughput", [f"{r.images_per_s:,.0f} images/s" for r in results]),
