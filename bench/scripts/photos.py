@@ -203,6 +203,10 @@ def readme_table(rows: list, nonrows: list, result: dict) -> str:
         sub = [r for r in rows if (r["group"], r["condition"]) == (group, condition)]
         lines.append(f"| {group} | {condition} | {sum(r['n'] for r in sub)} | {np.mean([r['old'] for r in sub]):.1%} "
                      f"| {np.mean([r['shipped'] for r in sub]):.1%} | {np.mean([r['shipped_refused'] for r in sub]):.1%} |")
+    for group in ("photo", "28x28"):
+        sub = [r for r in rows if r["group"] == group]
+        lines.append(f"| **{group}** | **mean** | {sum(r['n'] for r in sub)} | {np.mean([r['old'] for r in sub]):.1%} "
+                     f"| **{np.mean([r['shipped'] for r in sub]):.1%}** | {np.mean([r['shipped_refused'] for r in sub]):.1%} |")
     lines += ["", *nondigit_table(nonrows), "",
               f"Measured {result['measured_at']} by `{result['command']}` (model {result['model']}, "
               f"seed {result['seed']}, {result['count']} per condition and severity; every column and "
@@ -229,7 +233,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         timings = timing(images, old, model, Path(tmp))
     result = {"measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-              "command": " ".join(sys.argv), "model": Path(model.path).name, "seed": args.seed,
+              "command": " ".join(["python -m mnist_edge.bench.scripts.photos", *sys.argv[1:]]), "model": Path(model.path).name, "seed": args.seed,
               "count": args.count, "before_ref": args.before_ref, "wall_s": round(time.perf_counter() - start, 1),
               "digits": rows, "nondigits": nonrows, "timing_ms": timings}
     args.out.parent.mkdir(parents=True, exist_ok=True)

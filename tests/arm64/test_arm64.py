@@ -183,4 +183,5 @@ def test_server_answers_emulated(emulated, cpu):
     result = json.loads(record["stdout_tail"].strip().splitlines()[-1])
     (answer,) = result["response"]["results"]
     assert answer["digit"] == 7 and answer["probability"] > 0.5
-    assert result["exit_code"] == 0
+    assert result["exit_code"] in (0, -15)  # uvicorn re-raises SIGTERM after its clean shutdown
+    assert result["finished"] and not result["traceback"]

@@ -3,8 +3,9 @@
 What it is: a tiny script run inside the emulated Raspberry Pi (scripts/arm64.py's `serve`
 step): the server runs as `python -m mnist_edge.serve` of the installed wheel (the [serve]
 extra), the sample PNG goes to POST /v1/predict as a raw body, and the script prints one JSON
-line: the response, the seconds until /healthz answered, and the server's exit code after
-SIGTERM. It needs only the standard library besides the server itself.
+line: the response, the seconds until /healthz answered, the server's exit code after SIGTERM
+(uvicorn re-raises the signal after its clean shutdown, so -15 is a clean stop too) and
+whether its log says the shutdown finished. It needs only the standard library besides the server itself.
 What it isn't: the API tests (tests/serve run them on x86) or a timing of a Pi.
 
 Usage: python arm64_serve.py IMAGE.png PORT
@@ -16,6 +17,7 @@ import json
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -36,8 +38,9 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 600) -> fl
 
 def main(image: str, port: str) -> None:
     url = f"http://127.0.0.1:{port}"
+    log = tempfile.TemporaryFile("w+")
     server = subprocess.Popen([sys.executable, "-P", "-m", "mnist_edge.serve", "--host",
-                               "127.0.0.1", "--port", port])
+                               "127.0.0.1", "--port", port], stdout=log, stderr=subprocess.STDOUT)
     try:
         started_s = wait_healthy(url, server)
         with open(image, "rb") as f:
@@ -48,7 +51,10 @@ def main(image: str, port: str) -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=120)
-    print(json.dumps({"response": answer, "started_s": round(started_s, 1), "exit_code": code}))
+    log.seek(0)
+    text = log.read()
+    print(json.dumps({"response": answer, "started_s": round(started_s, 1), "exit_code": code,
+                      "finished": "Finished server process" in text, "traceback": "Traceback" in text}))
 
 
 if __name__ == "__main__":
