@@ -170,7 +170,7 @@ def test_many_images_go_through_the_session_in_batches(tmp_path):
     for i in range(300):
         shutil.copyfile(SAMPLES[i % 10], tmp_path / f"{i:03d}_{SAMPLES[i % 10].name}")
     reader = DigitReader()
-    model = reader.model
+    model = reader.backend.model  # the onnxruntime backend's OnnxModel
     calls = []
     run = model.session.run
     model.session = type("Spy", (), {"run": lambda self, names, feed: calls.append(
