@@ -5,7 +5,7 @@
     reader = mnist_edge.load(backend="litert")  # its .tflite twin on LiteRT (the [litert] extra)
     p = reader.predict("digit.png")             # a path, bytes, a Pillow image or a numpy array
     print(p.digit, p.probability)               # digit is None when it is not a digit (p.reason)
-    for r in reader.predict_many(paths):        # one batched session.run per 256 images
+    for r in reader.predict_many(paths):        # batched: one session.run per 32 images
         print(r.to_dict())                      # the JSON objects of `mnist-edge predict --json`
 
 What it is: DigitReader (a checked model + the photo preprocessing) and its results, small

@@ -34,7 +34,8 @@ class EvalConfig:
     limit: int = option(0, "Quick mode: only the first N test images; 0 = all 10,000.", min=0)
     threads: int = option(1, "Inference threads (onnxruntime intra-op, LiteRT's); 0 = the "
                           "runtime's default.", min=0)
-    batch_size: int = option(256, "Images per run of the model.", min=1)
+    batch_size: int = option(CHUNK, "Images per run of the model (the runtime's own chunk by "
+                             "default: the fastest measured, bench/INT8.md).", min=1)
     plot: str | None = option(None, "Also write the confusion matrices and reliability diagrams to this PNG file.",
                               cli_type=Path)
     json_out: bool = option(False, "Print one JSON object instead of tables.", flags=("--json",))
