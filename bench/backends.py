@@ -99,7 +99,11 @@ def _rows(backend: str, files: list[Path], first_threads: int) -> list[Candidate
                          kind=backend, path=str(m.path), precision=m.precision,
                          file_bytes=m.file_bytes, sha256=m.sha256, open=opener[backend](str(m.path)))
         if backend == "openvino":
-            cand.runs_as = openvino_runs_as(str(m.path))
+            try:
+                cand.runs_as = openvino_runs_as(str(m.path))
+            except Exception as e:  # OpenVINO raises its own exception types
+                first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+                raise UserError(f"{m.path}: OpenVINO cannot compile the model ({first})") from None
         rows.append(cand)
     return rows
 

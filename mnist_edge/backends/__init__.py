@@ -46,8 +46,9 @@ class Backend(Protocol):
         """The model's own description: class labels, preprocessing, provenance."""
         ...
 
-    def predict_logits(self, pixels: np.ndarray, chunk: int = 256) -> np.ndarray:
-        """(N, 1, 28, 28) float32 in [0, 1] -> (N, 10) float32 logits, `chunk` images per run."""
+    def predict_logits(self, pixels: np.ndarray, chunk: int = 32) -> np.ndarray:
+        """(N, 1, 28, 28) float32 in [0, 1] -> (N, 10) float32 logits, `chunk` images per run
+        (each backend's own CHUNK by default: 32, the fastest measured, bench/INT8.md)."""
         ...
 
 
