@@ -32,7 +32,7 @@ from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
 from mnist_edge.image.preprocess import preprocess_image
 from mnist_edge.backends import DEFAULT_BACKEND, Backend, open_backend
-from mnist_edge.model.session import softmax
+from mnist_edge.calibration import softmax  # not model.session: LiteRT runs need no onnxruntime
 
 ImageInput = Union[str, os.PathLike, bytes, bytearray, memoryview, Image.Image, np.ndarray]
 REASONS = ("blank", "not_a_digit", "unsure")  # why a Prediction's digit is None

@@ -2,7 +2,7 @@
 
 What it is: OnnxModel (a CPU session with a fixed thread count and no busy-waiting, so it
 behaves on a shared Raspberry Pi, over a model that passed mnist_edge.model.check first; by
-default the shipped INT8 model), batched logits, softmax, and test-set accuracy. Numpy and
+default the shipped INT8 model), batched logits, softmax (mnist_edge.calibration's, re-exported), and test-set accuracy. Numpy and
 onnxruntime only; this is what the edge device installs.
 What it isn't: image files or preprocessing of photos (the model takes MNIST-style pixels),
 the checks themselves (mnist_edge.model.check), or anything of export (mnist_edge.export).
@@ -17,6 +17,7 @@ import os
 import numpy as np
 import onnxruntime as ort
 
+from mnist_edge.calibration import softmax  # noqa: F401  (one definition; importers of session keep it)
 from mnist_edge.contract import IMAGE_SHAPE, NUM_CLASSES
 from mnist_edge.errors import UserError
 from mnist_edge.model.check import read_model, shipped_model
@@ -113,11 +114,6 @@ def ort_message(error: Exception) -> str:
     return text[:300]
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """(N, 10) logits -> (N, 10) probabilities (rows sum to 1), computed stably in float64."""
-    z = np.asarray(logits, dtype=np.float64)
-    z = np.exp(z - z.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)
 
 
 def predict_labels(model: OnnxModel, images_u8: np.ndarray) -> np.ndarray:

@@ -139,3 +139,22 @@ def test_backend_info_of_a_litert_model():
     assert info["backend"] == "litert" and info["sha256"] == card["sha256"]
     assert info["card_sha256"] == "matches" and info["precision"] == "int8" and info["shipped"]
     assert info["metadata"]["precision"] == "int8" and info["bytes"] == card["bytes"]
+
+
+def test_predict_on_litert_keeps_the_fast_path():
+    """--backend litert still skips typer (and pydantic); LiteRT is imported only then."""
+    import subprocess
+
+    probe = ("import atexit, json, sys\n"
+             "atexit.register(lambda: print('MODULES=' + json.dumps(sorted(sys.modules))))\n"
+             "sys.argv = ['mnist-edge', 'predict', '--backend', sys.argv[1], sys.argv[2]]\n"
+             "from mnist_edge.cli import main\nmain()\n")
+    for backend, litert_loaded in (("litert", True), ("onnxruntime", False)):
+        result = subprocess.run([sys.executable, "-c", probe, backend, str(SAMPLES[7])],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+        line = next(x for x in result.stdout.splitlines() if x.startswith("MODULES="))
+        modules = set(json.loads(line.removeprefix("MODULES=")))
+        assert "mnist_edge.cli.fast" in modules and not {"typer", "pydantic"} & modules
+        assert ("ai_edge_litert" in modules) is litert_loaded
+        assert ("onnxruntime" in modules) is not litert_loaded  # each backend imports its own runtime
