@@ -2,8 +2,9 @@
 
 What it is: OnnxModel (a CPU session with a fixed thread count and no busy-waiting, so it
 behaves on a shared Raspberry Pi, over a model that passed mnist_edge.model.check first; by
-default the shipped INT8 model), batched logits, softmax (mnist_edge.calibration's, re-exported), and test-set accuracy. Numpy and
-onnxruntime only; this is what the edge device installs.
+default the shipped INT8 model), batched logits, softmax (mnist_edge.calibration's,
+re-exported), and test-set accuracy. Numpy and onnxruntime only; this is what the edge
+device installs.
 What it isn't: image files or preprocessing of photos (the model takes MNIST-style pixels),
 the checks themselves (mnist_edge.model.check), or anything of export (mnist_edge.export).
 """
