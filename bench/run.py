@@ -160,10 +160,10 @@ def torch_candidate(checkpoint: str | None, onnx: list[Candidate]) -> Candidate:
         raise UserError("--torch runs the checkpoint in torch, which is not installed: "
                         "pip install torch==2.13.0 'mnist-edge[train]'") from None
     cand = make(checkpoint)
-    from mnist_edge.model.session import OnnxModel
+    from mnist_edge.backends import open_backend
 
-    exported_from = {OnnxModel(c.path).metadata.get("checkpoint_sha256") for c in onnx
-                     if c.kind == "onnxruntime"}
+    exported_from = {open_backend(c.kind, c.path).metadata.get("checkpoint_sha256") for c in onnx
+                     if c.kind in ("onnxruntime", "litert")}
     same = cand.sha256 in exported_from
     cand.note = ("the checkpoint the ONNX models were exported from" if same else
                  "NOT the checkpoint the ONNX models were exported from (SHA-256 differs)")

@@ -31,7 +31,8 @@ from mnist_edge.bench.scripts.common import REPO
 from mnist_edge.bench.stats import percentile
 
 from mnist_edge.atomic import atomic_write_text
-from mnist_edge.contract import CARD_JSON, MODEL_FILES
+from mnist_edge.backends import litert_installed
+from mnist_edge.contract import CARD_JSON, MODEL_FILES, TFLITE_FILES
 from mnist_edge.model.session import OnnxModel
 
 RESULTS = REPO / "bench" / "results"
@@ -43,7 +44,9 @@ def run_bench(args) -> dict:
     """`mnist-edge bench` through its console script; returns the JSON report it wrote."""
     out = RESULTS / "bench.json"
     cli = Path(sys.executable).parent / "mnist-edge"
-    models = [str(Path(args.models_dir, MODEL_FILES[p])) for p in ("fp32", "int8")] if args.models_dir else []
+    kinds = (MODEL_FILES, TFLITE_FILES) if litert_installed() else (MODEL_FILES,)
+    models = [str(Path(args.models_dir, files[p])) for files in kinds for p in ("fp32", "int8")
+              if Path(args.models_dir, files[p]).is_file()] if args.models_dir else []
     cmd = [str(cli), "bench", *models, "--seconds", str(args.seconds), "--cold-starts", "5", "--profile",
            "--json", str(out.relative_to(REPO))]
     if args.data_dir:
