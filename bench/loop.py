@@ -74,7 +74,9 @@ def one_cold_start(path: str, threads: int, batch: int, backend: str = "onnxrunt
     t0 = time.perf_counter()
     child = subprocess.run([sys.executable, "-m", "mnist_edge.bench.coldstart", path, str(threads),
                             str(batch), backend],
-                           capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                           capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore",
+                                # the installed package, never a mnist_edge/ in the cwd
+                                "PYTHONSAFEPATH": "1"})
     wall = time.perf_counter() - t0
     if child.returncode != 0:
         last = (child.stderr.strip().splitlines() or ["no output"])[-1]

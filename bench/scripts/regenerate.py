@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 from mnist_edge.bench.backends import display
-from mnist_edge.bench.scripts.common import REPO
+from mnist_edge.bench.scripts.common import REPO, splice
 from mnist_edge.bench.stats import percentile
 
 from mnist_edge.atomic import atomic_write_text
@@ -36,7 +35,6 @@ from mnist_edge.contract import CARD_JSON, MODEL_FILES, TFLITE_FILES
 from mnist_edge.model.session import OnnxModel
 
 RESULTS = REPO / "bench" / "results"
-START, END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
 BARE_ROUNDS, BARE_BLOCK_S = 20, 0.25
 
 
@@ -197,18 +195,6 @@ def side_by_side(report: dict, res: dict) -> list[str]:
     return out
 
 
-def splice(path: Path, body: str) -> bool:
-    """Replace the text between the markers in `path`; False if the file or markers are absent."""
-    if not path.is_file():
-        return False
-    text = path.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
-    if not pattern.search(text):
-        return False
-    atomic_write_text(path, pattern.sub(lambda _: f"{START}\n{body}{END}", text))
-    return True
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="steady-state budget of mnist-edge bench")
@@ -229,7 +215,7 @@ def main() -> None:
         atomic_write_text(RESULTS / "overhead.json", json.dumps(over, indent=2) + "\n")
     body = table(report, over)
     atomic_write_text(RESULTS / "bench.md", body)
-    spliced = [str(p.relative_to(REPO)) for p in (REPO / "bench" / "README.md", REPO / "README.md") if splice(p, body)]
+    spliced = [str(p.relative_to(REPO)) for p in (REPO / "bench" / "README.md", REPO / "README.md") if splice(p, "bench-table", body)]
     print(body)
     print(f"wrote bench/results/bench.json, overhead.json, bench.md; table updated in: {', '.join(spliced) or 'nothing'}")
 
