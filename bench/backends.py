@@ -130,6 +130,13 @@ def openvino_config(threads: int) -> dict:
     return {"INFERENCE_NUM_THREADS": threads, "NUM_STREAMS": 1, "PERFORMANCE_HINT": "LATENCY"}
 
 
+def openvino_request(core, path: str, threads: int, batch: int):
+    """An infer request of the ONNX file compiled by OpenVINO for a static (batch, 1, 28, 28) input."""
+    model = core.read_model(path)
+    model.reshape({0: [batch, 1, 28, 28]})
+    return core.compile_model(model, "CPU", openvino_config(threads)).create_infer_request()
+
+
 def _openvino_open(path: str) -> Callable[[int], RunFn]:
     def open_compiled(threads: int) -> RunFn:
         import openvino as ov
@@ -140,10 +147,7 @@ def _openvino_open(path: str) -> Callable[[int], RunFn]:
         def run(x: np.ndarray):
             request = requests.get(len(x))
             if request is None:
-                model = core.read_model(path)
-                model.reshape({0: [len(x), 1, 28, 28]})
-                request = core.compile_model(model, "CPU", openvino_config(threads)).create_infer_request()
-                requests[len(x)] = request
+                request = requests[len(x)] = openvino_request(core, path, threads, len(x))
             return request.infer({0: x}, share_inputs=True)
 
         return run

@@ -194,8 +194,8 @@ def steady_state(cands: list[Candidate], pixels: np.ndarray, cfg: BenchConfig,
 
 
 def cold_starts(cands: list[Candidate], cfg: BenchConfig, steps: Steps) -> None:
-    """Median cold start of each onnxruntime and LiteRT row over cfg.cold_starts fresh processes."""
-    onnx = [c for c in cands if c.kind in ("onnxruntime", "litert")]
+    """Median cold start of each row but torch's over cfg.cold_starts fresh processes, in place."""
+    onnx = [c for c in cands if c.kind in ("onnxruntime", "litert", "openvino")]
     samples: dict[str, list[dict]] = {c.label: [] for c in onnx}
     total = cfg.cold_starts * len(onnx)
     for k in range(cfg.cold_starts):

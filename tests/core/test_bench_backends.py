@@ -107,7 +107,7 @@ def test_openvino_row_says_what_it_runs(monkeypatch, capsys, tmp_path):
     assert rows["openvino fp32"]["runs_as"].split(",")[0] in ("f32", "bf16")
     assert "kernels INT8" in rows["openvino int8"]["runs_as"]  # the QDQ model really runs INT8
     assert rows["openvino int8"]["path"] == rows["int8"]["path"]  # it reads the same ONNX file
-    assert rows["openvino fp32"]["cold_start"] is None
+    assert rows["openvino fp32"]["cold_start"]["starts"] == 1  # import, read + compile, first run
     assert report["runtimes"]["openvino"] != "absent" and "OpenVINO INT8/FP32" in out
 
 
