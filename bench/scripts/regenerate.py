@@ -137,7 +137,7 @@ def table(report: dict, over: dict) -> str:
              f"{runtimes(report)}; {load(s)}; inputs: "
              f"{'MNIST test images' if report['inputs']['source'] == 'mnist-test' else 'random pixels'}. "
              f"Command: `{report['command']}`. Models: "
-             + ", ".join(dict.fromkeys(f"`{m['path']}` (SHA-256 {m['sha256'][:12]}...)"
+             + ", ".join(dict.fromkeys(f"`{Path(m['path']).name}` (SHA-256 {m['sha256'][:12]}...)"
                                        for m in report["models"] if m["kind"] != "torch")) + ".", ""]
     head = ["model", "threads", "batch-1 p50 / p90 / p99 (ms)"] + [f"img/s @ batch {b}" for b in settings["batches"]]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * 2 + "---:|" * (len(head) - 2)]
