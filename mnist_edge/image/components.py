@@ -144,3 +144,26 @@ def _thin_lines(rows: np.ndarray, most: float) -> np.ndarray:
     breaks = np.flatnonzero(np.diff(rows) > 1) + 1
     groups = np.split(rows, breaks)
     return np.concatenate([g for g in groups if len(g) <= most] or [rows[:0]])
+
+
+def uncrossed_lines(mask: np.ndarray, thin: int = 6, long: int = 15) -> np.ndarray:
+    """(H, W) bool: the pixels of ruling_lines(mask) that no stroke crosses.
+
+    A horizontal line's pixel lies on a long row run (>= `long` px) and a short column run
+    (<= `thin`); where a digit's stroke crosses the line the column run is long, and the pixel
+    is kept: the strokes stay whole instead of being cut at every line (grid paper).
+    """
+    lines = ruling_lines(mask)
+    across = _run_lengths(mask)  # (H, W) length of the row run through each pixel
+    down = _run_lengths(mask.T).T  # (H, W) length of the column run
+    return lines & (((across >= long) & (down <= thin)) | ((down >= long) & (across <= thin)))
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """(H, W) bool -> (H, W) int: the length of the horizontal run each pixel is on (0 off the mask)."""
+    row, start, end = runs(mask)
+    lengths = end - start
+    out = np.zeros(mask.shape, np.int32)
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    out[np.repeat(row, lengths), np.repeat(start, lengths) + offsets] = np.repeat(lengths, lengths)
+    return out

@@ -1,0 +1,269 @@
+"""One handwritten line of digits in a photo: its marks cut into candidate digits, left to right.
+
+What it is: segment(img) -> Segmentation. The photo goes through the very steps of one digit's
+(digit.analysed_grey, background.ink_signal, digit.find_marks: Sauvola, ruling and grid lines
+out, connected components). Then the line's marks are chosen: dust, stray specks, long dashes and
+marks at the image's border (the page's edge, the table) dropped, the line's digit height taken
+from its digit-sized marks; pieces of one digit are merged (strong horizontal overlap: a 5's
+detached bar, a 4 or a 7 in two strokes, a stroke broken by a ruling line); marks too wide for
+one digit (touching neighbours) get cut candidates, the minima of their column ink profile.
+Every candidate (a whole mark, or each piece of one way of cutting it) is fitted as MNIST
+(digit.fit_core); the caller runs them through the network in one batch and keeps, for each
+mark, the way of cutting whose digits the network is surest of (segmentation by recognition,
+mnist_edge.reading). Marks are ordered by their x-centre, which holds for a slanted or slightly
+rotated line.
+What it isn't: the network, or the choice between ways of cutting (mnist_edge.reading).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+from PIL import Image
+
+from mnist_edge.image import background as bg
+from mnist_edge.image.components import Components
+from mnist_edge.image.digit import WIDE_STROKE, Marks, analysed_grey, find_marks, fit_core, stroke_width
+from mnist_edge.image.holes import label_image
+
+DUST = 0.01  # marks under this share of the largest one's area (and under 5 px) are dust
+LINE_MARK = 0.3  # marks of at least this x the upper-quartile area give the line's digit height
+SMALL = 0.5  # marks lower than this x the line height are pieces (a bar, a broken stroke's end)
+SPECK = 0.35  # pieces lower than this (and belonging to no digit) are specks: dropped
+TALL, DASH = 2.2, 3.0  # marks taller than TALL x the height, or DASH x wider than tall: not digits
+OVERLAP = 0.5  # marks sharing this share of the narrower one's columns are one digit's pieces
+STACK_GAP = 0.5  # ... when the vertical gap between them is under this x the line height
+BAND = 0.6  # a digit's centre lies within this x the height of the line's centre line
+SPLIT_FROM = 0.8  # a mark wider than this x its height may be touching digits: cut candidates
+ONE_AT_MOST = 1.4  # a mark wider than this x its height is never one digit
+NARROWEST = 0.08  # a cut's piece is at least this x the height wide (a 1)
+MAX_CUTS, MAX_PIECES = 6, 4  # cut candidates kept per mark; digits one mark may hold
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end-exclusive), image pixels
+
+
+@dataclass
+class Segmentation:
+    """Candidate digits of one photo and, for each mark left to right, its ways of cutting."""
+
+    pixels: np.ndarray  # (n, 28, 28) float32: every candidate digit, MNIST-placed
+    boxes: list[Box]  # each candidate's box in the photo's pixels
+    marks: list[list[tuple[int, ...]]] = field(default_factory=list)  # per mark: options, each a
+    # tuple of candidate indices left to right (one index: the mark read as one digit)
+    reason: str = ""  # why no digit was found, when marks is empty
+
+
+def segment(img: Image.Image, source: str = "<image>", size: tuple[int, int] | None = None) -> Segmentation:
+    """A photo of one line of digits -> its candidates; boxes in pixels of `size` (default img.size)."""
+    gray, flat, factor = analysed_grey(img, source)
+    signal = bg.ink_signal(gray, flat)
+    seg, box = segment_signal(signal)
+    if signal.cell and box is not None:  # thick strokes: the background's window must be wider
+        width = stroke_width(signal, box)
+        if width > WIDE_STROKE * signal.cell:
+            seg, _ = segment_signal(bg.ink_signal(gray, flat, int(width / WIDE_STROKE)))
+    w, h = size or img.size
+    fx, fy = factor * w / img.size[0], factor * h / img.size[1]
+    seg.boxes = [(min(int(l * fx), w), min(int(t * fy), h), min(int(np.ceil(r * fx)), w),
+                  min(int(np.ceil(b * fy)), h)) for l, t, r, b in seg.boxes]
+    return seg
+
+
+def segment_signal(signal: bg.InkSignal) -> tuple[Segmentation, tuple[int, int, int, int] | None]:
+    """-> (candidates with boxes in analysed pixels, the (t, b, l, r) box of all the line's marks)."""
+    marks = find_marks(signal, crossings=True)
+    empty = np.zeros((0, 28, 28), np.float32)
+    if marks is None:
+        return Segmentation(empty, [], reason="nothing stands out of the paper"), None
+    groups, height = line_groups(marks.comps, marks.s.shape)
+    if not groups:
+        return Segmentation(empty, [], reason="no digit-sized marks"), None
+    seg = _candidates(marks, groups, height)
+    if not seg.marks:
+        seg.reason = "no ink in the digits' boxes"
+    c = marks.comps
+    every = np.concatenate(groups)
+    return seg, (int(c.top[every].min()), int(c.bottom[every].max()), int(c.left[every].min()),
+                 int(c.right[every].max()))
+
+
+def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray], float]:
+    """-> (labels of each digit-sized mark with its pieces, left to right; the line's digit height)."""
+    if c.count == 0:
+        return [], 0.0
+    heights, widths = c.bottom - c.top, c.right - c.left
+    keep = c.area >= max(5, DUST * c.area.max())
+    inner = keep & ~c.on_border
+    if inner.any():
+        keep = inner | (keep & c.on_border & (heights < shape[0] - 2) & (widths < shape[1] - 2))
+    if not keep.any():
+        return [], 0.0
+    height = _line_height(c, keep & (~c.on_border if inner.any() else keep))
+    keep &= (heights <= TALL * height) & (widths <= DASH * np.maximum(heights, 1) + 2 * height)
+    keep &= ~(c.on_border & ((heights > 1.6 * height) | (heights < SMALL * height)))
+    keep &= ~((widths > DASH * heights) & (heights < SMALL * height))  # a dash, an underline
+    big = keep & (heights >= SMALL * height)
+    on_line = _on_line(c, big, height)
+    big &= on_line
+    groups = _merge(c, np.flatnonzero(big), height)
+    for i in np.flatnonzero(keep & ~big):  # pieces: to the digit above or below them, or specks
+        g = _owner(c, groups, i, height)
+        if g is not None:
+            groups[g].append(int(i))
+        elif heights[i] >= SPECK * height and on_line[i] and not c.on_border[i]:
+            groups.append([int(i)])
+    centre = [(c.left[g].min() + c.right[g].max()) / 2 for g in groups]
+    return [np.array(groups[k]) for k in np.argsort(centre, kind="stable")], height
+
+
+def _on_line(c: Components, big: np.ndarray, height: float) -> np.ndarray:
+    """(n,) bool: the mark's centre is within BAND x the height of the line through the big marks'
+    centres (least squares: a slightly rotated line), not a line's stub above or below it."""
+    x, y = (c.left + c.right) / 2, (c.top + c.bottom) / 2
+    if big.sum() >= 3:
+        slope, offset = np.polyfit(x[big], y[big], 1, w=c.area[big].astype(float))
+        slope = float(np.clip(slope, -0.15, 0.15))
+        offset = float(np.median(y[big] - slope * x[big]))
+    else:
+        slope, offset = 0.0, float(np.median(y[big])) if big.any() else 0.0
+    return np.abs(y - (slope * x + offset)) <= BAND * height
+
+
+def _line_height(c: Components, among: np.ndarray) -> float:
+    """The median height of the digit-sized marks (area at least LINE_MARK x the upper quartile)."""
+    areas = c.area[among]
+    upper = bg.quantile(areas, 0.75)
+    tall = among & (c.area >= LINE_MARK * upper)
+    return float(np.median(c.bottom[tall] - c.top[tall]))
+
+
+def _overlap(c: Components, a: list[int], b: list[int]) -> tuple[float, float]:
+    """-> (shared columns / the narrower one's width, vertical gap) of two groups of marks."""
+    la, ra, lb, rb = c.left[a].min(), c.right[a].max(), c.left[b].min(), c.right[b].max()
+    shared = min(ra, rb) - max(la, lb)
+    gap = max(0, max(c.top[b].min() - c.bottom[a].max(), c.top[a].min() - c.bottom[b].max()))
+    return shared / max(1, min(ra - la, rb - lb)), float(gap)
+
+
+def _merge(c: Components, labels: np.ndarray, height: float) -> list[list[int]]:
+    """Digit-sized marks that share most of their columns, stacked closely, joined (repeatedly)."""
+    groups = [[int(i)] for i in labels[np.argsort(c.left[labels], kind="stable")]]
+    merged = True
+    while merged:
+        merged = False
+        for a, b in combinations(range(len(groups)), 2):
+            share, gap = _overlap(c, groups[a], groups[b])
+            both = groups[a] + groups[b]
+            tall = c.bottom[both].max() - c.top[both].min()
+            if share >= OVERLAP and gap <= STACK_GAP * height and tall <= 1.6 * height:
+                groups[a] = both
+                del groups[b]
+                merged = True
+                break
+    return groups
+
+
+def _owner(c: Components, groups: list[list[int]], i: int, height: float) -> int | None:
+    """The group a small piece belongs to: the one sharing most of its columns, close above or below."""
+    best, most = None, 0.3
+    for k, g in enumerate(groups):
+        share, gap = _overlap(c, g, [i])
+        near = max(0, c.left[g].min() - c.right[i], c.left[i] - c.right[g].max())
+        share = max(share, 0.31 if near <= 0.05 * height else 0.0)
+        if share > most and gap <= STACK_GAP * height:
+            best, most = k, share
+    return best
+
+
+def _candidates(marks: Marks, groups: list[np.ndarray], height: float) -> Segmentation:
+    c, s, sb = marks.comps, marks.s, marks.sb
+    owner = label_image(c, s.shape)  # (H, W) component label per pixel, -1 off the mask
+    pixels, boxes, options_per_mark = [], [], []
+    pad = max(4, int(0.15 * height))
+    for g in groups:
+        t, b = max(0, int(c.top[g].min()) - pad), int(c.bottom[g].max()) + pad
+        l, r = max(0, int(c.left[g].min()) - pad), int(c.right[g].max()) + pad
+        own = owner[t:b, l:r]  # (h, w)
+        core = np.isin(own, g)
+        others = (own >= 0) & ~core
+        others = bg.box_blur(others.astype(np.float32), 5) > 0  # their faint edges too
+        s_crop = np.where(others & ~core, 0.0, s[t:b, l:r]).astype(np.float32)
+        sb_crop = np.where(others & ~core, 0.0, sb[t:b, l:r]).astype(np.float32)
+        fitted: dict[tuple[int, int], int | None] = {}
+        options = []
+        for spans in _ways(core, height):
+            ids = []
+            for span in spans:
+                if span not in fitted:
+                    fitted[span] = _fit_span(core, s_crop, sb_crop, span, marks, pixels, boxes, (t, l))
+                ids.append(fitted[span])
+            if None not in ids:
+                options.append(tuple(ids))
+        if options:
+            options_per_mark.append(options)
+    stacked = np.stack(pixels) if pixels else np.zeros((0, 28, 28), np.float32)
+    return Segmentation(stacked, boxes, options_per_mark)
+
+
+def _fit_span(core, s_crop, sb_crop, span, marks: Marks, pixels: list, boxes: list, origin) -> int | None:
+    """Fit the core's columns span[0]:span[1] as one digit; -> its candidate index (None: no ink)."""
+    keep = np.zeros(core.shape[1], bool)
+    keep[span[0] : span[1]] = True
+    piece = core & keep
+    if piece.sum() < 3:
+        return None
+    got = fit_core(piece, s_crop * keep, sb_crop * keep, marks.noise, marks.small)
+    if got is None:
+        return None
+    pixels.append(got[0])
+    t, b, l, r = got[1]
+    boxes.append((origin[1] + l, origin[0] + t, origin[1] + r, origin[0] + b))
+    return len(pixels) - 1
+
+
+def _ways(core: np.ndarray, height: float) -> list[list[tuple[int, int]]]:
+    """The ways of cutting a mark into 1..MAX_PIECES digits: lists of column spans, left to right."""
+    cols = np.flatnonzero(core.any(0))
+    lo, hi = int(cols[0]), int(cols[-1]) + 1
+    rows = np.flatnonzero(core.any(1))
+    own_height = max(height, float(rows[-1] + 1 - rows[0]))
+    width = hi - lo
+    ways = [[(0, core.shape[1])]] if width <= ONE_AT_MOST * own_height else []
+    if width <= SPLIT_FROM * own_height:
+        return ways
+    cuts = _cut_candidates(core, lo, hi, height)
+    most = min(MAX_PIECES, len(cuts) + 1, int(width / (NARROWEST * height)))
+    for k in range(2, most + 1):
+        for chosen in combinations(cuts, k - 1):
+            edges = [0, *sorted(chosen), core.shape[1]]
+            spans = list(zip(edges[:-1], edges[1:]))
+            if all(_plausible(core, a, b, height) for a, b in spans):
+                ways.append(spans)
+    return ways
+
+
+def _plausible(core: np.ndarray, a: int, b: int, height: float) -> bool:
+    """A piece of a cut mark could be one digit: some ink, at most ONE_AT_MOST x the height wide."""
+    cols = np.flatnonzero(core[:, a:b].any(0))
+    return cols.size > 0 and NARROWEST * height <= cols[-1] + 1 - cols[0] <= ONE_AT_MOST * height
+
+
+def _cut_candidates(core: np.ndarray, lo: int, hi: int, height: float) -> list[int]:
+    """Columns to cut a mark at: minima of its column ink profile, the lowest MAX_CUTS, spaced apart."""
+    profile = bg.box_blur(core.sum(0, dtype=np.float32)[None, :], 3)[0]  # (w,) ink per column
+    margin = max(2, int(NARROWEST * height))
+    inner = np.arange(lo + margin, hi - margin)
+    if inner.size == 0:
+        return []
+    p = profile[inner]
+    left, right = profile[inner - 1], profile[np.minimum(inner + 1, len(profile) - 1)]
+    minima = inner[(p <= left) & (p <= right)]
+    chosen: list[int] = []
+    for x in minima[np.argsort(profile[minima], kind="stable")]:
+        if all(abs(int(x) - y) >= max(2, 0.15 * height) for y in chosen):
+            chosen.append(int(x))
+        if len(chosen) == MAX_CUTS:
+            break
+    return sorted(chosen)
