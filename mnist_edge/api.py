@@ -6,11 +6,16 @@
     print(p.digit, p.probability)               # digit is None when it is not a digit (p.reason)
     for r in reader.predict_many(paths):        # one batched session.run per 256 images
         print(r.to_dict())                      # the JSON objects of `mnist-edge predict --json`
+    n = reader.read("year.jpg")                 # a photo of one handwritten line of 1-12 digits
+    print(n.text, n.confidence)                 # "2026", the lowest digit probability; "?" unsure
+    print(n.to_dict())                          # the JSON object of `mnist-edge read --json`
 
 What it is: DigitReader (a checked model + the photo preprocessing) and its results, small
 dataclasses: Prediction (digit or None with a reason, probability, top-k, optionally the 28x28
-the network saw) and Failure (an input that could not be read). `predict` and `serve` are thin
-layers over it.
+the network saw) and Failure (an input that could not be read); read() gives a Reading
+(mnist_edge.reading) of a photo of a number, its candidate digits (mnist_edge.image.segment,
+the same steps as predict's) run through the session in one batch. `predict`, `read` and
+`serve` are thin layers over it.
 What it isn't: the preprocessing (mnist_edge.image), the checks or the session
 (mnist_edge.model), or any output formatting beyond to_dict().
 """
@@ -30,7 +35,9 @@ from PIL import Image
 from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
 from mnist_edge.image.preprocess import preprocess_image
+from mnist_edge.image.segment import segment
 from mnist_edge.model.session import OnnxModel, softmax
+from mnist_edge.reading import Reading, choose
 
 ImageInput = Union[str, os.PathLike, bytes, bytearray, memoryview, Image.Image, np.ndarray]
 REASONS = ("blank", "not_a_digit", "unsure")  # why a Prediction's digit is None
@@ -112,6 +119,33 @@ class DigitReader:
             out.append(self._result(name, next(probs), item, top_k, see)
                        if isinstance(item, np.ndarray) else item)
         return out
+
+    def read(self, image: ImageInput) -> Reading:
+        """A photo of one handwritten line of digits -> Reading; UserError when none is found."""
+        (result,) = self.read_many([image])
+        if isinstance(result, Failure):
+            raise UserError(result.line())
+        return result
+
+    def read_many(self, images: Iterable[ImageInput],
+                  sources: Sequence[str] | None = None) -> list[Reading | Failure]:
+        """Photos of numbers -> a Reading or a Failure each, in order; one session.run per photo."""
+        images = list(images)
+        names = list(sources) if sources is not None else [source_name(i) for i in images]
+        return [self._read_one(image, name) for image, name in zip(images, names)]
+
+    def _read_one(self, image: ImageInput, name: str) -> Reading | Failure:
+        try:
+            with image_warnings(name):
+                seg = segment(open_image(image, name), name)
+        except UserError as e:
+            return Failure(name, str(e).removeprefix(f"{name}: "))
+        if not seg.marks:
+            return Failure(name, f"no digits found (blank image: {seg.reason})")
+        probs = self._probabilities(seg.pixels)  # (n, 10): every candidate, one batch
+        if not np.all(np.isfinite(probs)):
+            return Failure(name, f"the model's output is not finite ({self.path})")
+        return choose(seg, probs, name, self.min_confidence)
 
     def _fit(self, image: ImageInput, name: str) -> np.ndarray | Prediction | Failure:
         try:

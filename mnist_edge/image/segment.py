@@ -27,6 +27,7 @@ from mnist_edge.image import background as bg
 from mnist_edge.image.components import Components
 from mnist_edge.image.digit import WIDE_STROKE, Marks, analysed_grey, find_marks, fit_core, stroke_width
 from mnist_edge.image.holes import label_image
+from mnist_edge.image.load import FULL_SIZE
 
 DUST = 0.01  # marks under this share of the largest one's area (and under 5 px) are dust
 LINE_MARK = 0.3  # marks of at least this x the upper-quartile area give the line's digit height
@@ -64,7 +65,7 @@ def segment(img: Image.Image, source: str = "<image>", size: tuple[int, int] | N
         width = stroke_width(signal, box)
         if width > WIDE_STROKE * signal.cell:
             seg, _ = segment_signal(bg.ink_signal(gray, flat, int(width / WIDE_STROKE)))
-    w, h = size or img.size
+    w, h = size or img.info.get(FULL_SIZE, img.size)  # a drafted JPEG's boxes in its full pixels
     fx, fy = factor * w / img.size[0], factor * h / img.size[1]
     seg.boxes = [(min(int(l * fx), w), min(int(t * fy), h), min(int(np.ceil(r * fx)), w),
                   min(int(np.ceil(b * fy)), h)) for l, t, r, b in seg.boxes]
