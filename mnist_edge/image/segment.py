@@ -17,6 +17,7 @@ What it isn't: the network, or the choice between ways of cutting (mnist_edge.re
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -40,7 +41,8 @@ BAND = 0.6  # a digit's centre lies within this x the height of the line's centr
 SPLIT_FROM = 0.8  # a mark wider than this x its height may be touching digits: cut candidates
 ONE_AT_MOST = 1.4  # a mark wider than this x its height is never one digit
 NARROWEST = 0.08  # a cut's piece is at least this x the height wide (a 1)
-MAX_CUTS, MAX_PIECES = 6, 4  # cut candidates kept per mark; digits one mark may hold
+MAX_CUTS, MAX_PIECES = 6, 4
+SLANTS = np.linspace(-0.5, 0.5, 21)  # slants (dx/dy) tried for the writing  # cut candidates kept per mark; digits one mark may hold
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end-exclusive), image pixels
 
@@ -78,10 +80,10 @@ def segment_signal(signal: bg.InkSignal) -> tuple[Segmentation, tuple[int, int, 
     empty = np.zeros((0, 28, 28), np.float32)
     if marks is None:
         return Segmentation(empty, [], reason="nothing stands out of the paper"), None
-    groups, height = line_groups(marks.comps, marks.s.shape)
+    groups, height, slant = line_groups(marks.comps, marks.s.shape)
     if not groups:
         return Segmentation(empty, [], reason="no digit-sized marks"), None
-    seg = _candidates(marks, groups, height)
+    seg = _candidates(marks, groups, height, slant)
     if not seg.marks:
         seg.reason = "no ink in the digits' boxes"
     c = marks.comps
@@ -90,21 +92,24 @@ def segment_signal(signal: bg.InkSignal) -> tuple[Segmentation, tuple[int, int, 
                  int(c.right[every].max()))
 
 
-def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray], float]:
-    """-> (labels of each digit-sized mark with its pieces, left to right; the line's digit height)."""
+def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray], float, float]:
+    """-> (labels of each digit-sized mark with its pieces, left to right; the line's digit height;
+    its slant, dx/dy of the upright strokes). Columns are compared along the slant."""
     if c.count == 0:
-        return [], 0.0
+        return [], 0.0, 0.0
     heights, widths = c.bottom - c.top, c.right - c.left
     keep = c.area >= max(5, DUST * c.area.max())
     inner = keep & ~c.on_border
     if inner.any():
         keep = inner | (keep & c.on_border & (heights < shape[0] - 2) & (widths < shape[1] - 2))
     if not keep.any():
-        return [], 0.0
+        return [], 0.0, 0.0
     height = _line_height(c, keep & (~c.on_border if inner.any() else keep))
     keep &= (heights <= TALL * height) & (widths <= DASH * np.maximum(heights, 1) + 2 * height)
     keep &= ~(c.on_border & ((heights > 1.6 * height) | (heights < SMALL * height)))
     keep &= ~((widths > DASH * heights) & (heights < SMALL * height))  # a dash, an underline
+    slant = _slant(c, keep, shape[0] / 2)
+    c = _sheared(c, slant, shape[0] / 2)
     big = keep & (heights >= SMALL * height)
     on_line = _on_line(c, big, height)
     big &= on_line
@@ -116,7 +121,41 @@ def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray]
         elif heights[i] >= SPECK * height and on_line[i] and not c.on_border[i]:
             groups.append([int(i)])
     centre = [(c.left[g].min() + c.right[g].max()) / 2 for g in groups]
-    return [np.array(groups[k]) for k in np.argsort(centre, kind="stable")], height
+    return [np.array(groups[k]) for k in np.argsort(centre, kind="stable")], height, slant
+
+
+def _pixels(c: Components, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ys, xs) of every pixel of the components in `labels`."""
+    sel = np.isin(c.label, labels)
+    row, start, lengths = c.row[sel], c.start[sel], (c.end - c.start)[sel]
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(row, lengths), np.repeat(start, lengths) + offsets
+
+
+def _slant(c: Components, keep: np.ndarray, yc: float) -> float:
+    """The writing's slant dx/dy: the shear that makes the column ink profile sharpest."""
+    ys, xs = _pixels(c, np.flatnonzero(keep))
+    if xs.size == 0:
+        return 0.0
+    shift = int(SLANTS.max() * (np.abs(ys - yc).max() + 1)) + 1
+
+    def sharpness(k: float) -> float:
+        profile = np.bincount(np.round(xs - k * (ys - yc)).astype(int) + shift)
+        return float(profile.astype(np.float64) @ profile)
+
+    return float(max(SLANTS, key=sharpness))
+
+
+def _sheared(c: Components, k: float, yc: float) -> Components:
+    """A copy of c whose left / right are the extents along the slant: x - k (y - yc)."""
+    out = copy.copy(c)
+    offset = -k * (c.row - yc)
+    left = np.full(c.count, np.inf)
+    np.minimum.at(left, c.label, c.start + offset)
+    right = np.full(c.count, -np.inf)
+    np.maximum.at(right, c.label, c.end + offset)
+    out.left, out.right = np.floor(left).astype(int), np.ceil(right).astype(int)
+    return out
 
 
 def _on_line(c: Components, big: np.ndarray, height: float) -> np.ndarray:
@@ -133,11 +172,12 @@ def _on_line(c: Components, big: np.ndarray, height: float) -> np.ndarray:
 
 
 def _line_height(c: Components, among: np.ndarray) -> float:
-    """The median height of the digit-sized marks (area at least LINE_MARK x the upper quartile)."""
+    """The upper-quartile height of the digit-sized marks (area at least LINE_MARK x the upper
+    quartile): the pieces of broken digits are many and short, the whole digits alike."""
     areas = c.area[among]
     upper = bg.quantile(areas, 0.75)
     tall = among & (c.area >= LINE_MARK * upper)
-    return float(np.median(c.bottom[tall] - c.top[tall]))
+    return float(bg.quantile(c.bottom[tall] - c.top[tall], 0.75))
 
 
 def _overlap(c: Components, a: list[int], b: list[int]) -> tuple[float, float]:
@@ -178,7 +218,7 @@ def _owner(c: Components, groups: list[list[int]], i: int, height: float) -> int
     return best
 
 
-def _candidates(marks: Marks, groups: list[np.ndarray], height: float) -> Segmentation:
+def _candidates(marks: Marks, groups: list[np.ndarray], height: float, slant: float) -> Segmentation:
     c, s, sb = marks.comps, marks.s, marks.sb
     owner = label_image(c, s.shape)  # (H, W) component label per pixel, -1 off the mask
     pixels, boxes, options_per_mark = [], [], []
@@ -192,13 +232,16 @@ def _candidates(marks: Marks, groups: list[np.ndarray], height: float) -> Segmen
         others = bg.box_blur(others.astype(np.float32), 5) > 0  # their faint edges too
         s_crop = np.where(others & ~core, 0.0, s[t:b, l:r]).astype(np.float32)
         sb_crop = np.where(others & ~core, 0.0, sb[t:b, l:r]).astype(np.float32)
+        rows, cols = np.mgrid[t : t + core.shape[0], l : l + core.shape[1]]
+        xs = cols - slant * (rows - s.shape[0] / 2)  # (h, w) position along the slant
+        xs = np.floor(xs - xs.min()).astype(int)
         fitted: dict[tuple[int, int], int | None] = {}
         options = []
-        for spans in _ways(core, height):
+        for spans in _ways(core, xs, height):
             ids = []
             for span in spans:
                 if span not in fitted:
-                    fitted[span] = _fit_span(core, s_crop, sb_crop, span, marks, pixels, boxes, (t, l))
+                    fitted[span] = _fit_span(core, xs, s_crop, sb_crop, span, marks, pixels, boxes, (t, l))
                 ids.append(fitted[span])
             if None not in ids:
                 options.append(tuple(ids))
@@ -208,10 +251,10 @@ def _candidates(marks: Marks, groups: list[np.ndarray], height: float) -> Segmen
     return Segmentation(stacked, boxes, options_per_mark)
 
 
-def _fit_span(core, s_crop, sb_crop, span, marks: Marks, pixels: list, boxes: list, origin) -> int | None:
-    """Fit the core's columns span[0]:span[1] as one digit; -> its candidate index (None: no ink)."""
-    keep = np.zeros(core.shape[1], bool)
-    keep[span[0] : span[1]] = True
+def _fit_span(core, xs, s_crop, sb_crop, span, marks: Marks, pixels: list, boxes: list, origin) -> int | None:
+    """Fit the core between slanted columns span[0]:span[1] (of xs) as one digit; -> its candidate
+    index (None: no ink)."""
+    keep = (xs >= span[0]) & (xs < span[1])  # (h, w)
     piece = core & keep
     if piece.sum() < 3:
         return None
@@ -224,36 +267,38 @@ def _fit_span(core, s_crop, sb_crop, span, marks: Marks, pixels: list, boxes: li
     return len(pixels) - 1
 
 
-def _ways(core: np.ndarray, height: float) -> list[list[tuple[int, int]]]:
-    """The ways of cutting a mark into 1..MAX_PIECES digits: lists of column spans, left to right."""
-    cols = np.flatnonzero(core.any(0))
+def _ways(core: np.ndarray, xs: np.ndarray, height: float) -> list[list[tuple[int, int]]]:
+    """The ways of cutting a mark into 1..MAX_PIECES digits: lists of spans of xs (columns along
+    the slant), left to right."""
+    profile = np.bincount(xs[core], minlength=int(xs.max()) + 1).astype(np.float32)  # ink per column
+    cols = np.flatnonzero(profile)
     lo, hi = int(cols[0]), int(cols[-1]) + 1
     rows = np.flatnonzero(core.any(1))
     own_height = max(height, float(rows[-1] + 1 - rows[0]))
     width = hi - lo
-    ways = [[(0, core.shape[1])]] if width <= ONE_AT_MOST * own_height else []
+    ways = [[(0, len(profile))]] if width <= ONE_AT_MOST * own_height else []
     if width <= SPLIT_FROM * own_height:
         return ways
-    cuts = _cut_candidates(core, lo, hi, height)
+    cuts = _cut_candidates(profile, lo, hi, height)
     most = min(MAX_PIECES, len(cuts) + 1, int(width / (NARROWEST * height)))
     for k in range(2, most + 1):
         for chosen in combinations(cuts, k - 1):
-            edges = [0, *sorted(chosen), core.shape[1]]
+            edges = [0, *sorted(chosen), len(profile)]
             spans = list(zip(edges[:-1], edges[1:]))
-            if all(_plausible(core, a, b, height) for a, b in spans):
+            if all(_plausible(profile, a, b, height) for a, b in spans):
                 ways.append(spans)
     return ways
 
 
-def _plausible(core: np.ndarray, a: int, b: int, height: float) -> bool:
+def _plausible(profile: np.ndarray, a: int, b: int, height: float) -> bool:
     """A piece of a cut mark could be one digit: some ink, at most ONE_AT_MOST x the height wide."""
-    cols = np.flatnonzero(core[:, a:b].any(0))
+    cols = np.flatnonzero(profile[a:b])
     return cols.size > 0 and NARROWEST * height <= cols[-1] + 1 - cols[0] <= ONE_AT_MOST * height
 
 
-def _cut_candidates(core: np.ndarray, lo: int, hi: int, height: float) -> list[int]:
+def _cut_candidates(profile: np.ndarray, lo: int, hi: int, height: float) -> list[int]:
     """Columns to cut a mark at: minima of its column ink profile, the lowest MAX_CUTS, spaced apart."""
-    profile = bg.box_blur(core.sum(0, dtype=np.float32)[None, :], 3)[0]  # (w,) ink per column
+    profile = bg.box_blur(profile[None, :], 3)[0]  # (w,) ink per column, smoothed
     margin = max(2, int(NARROWEST * height))
     inner = np.arange(lo + margin, hi - margin)
     if inner.size == 0:
