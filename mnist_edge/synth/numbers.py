@@ -40,19 +40,31 @@ class Number:
 
 
 def number_photo(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, condition: str,
-                 length: int) -> Number:
-    """A photo of a `length`-digit number drawn from images (n, 28, 28) uint8 / labels (n,)."""
-    picks = rng.integers(len(images), size=length)
+                 length: int, picks: np.ndarray | None = None, touching: set[int] | None = None,
+                 broken: set[int] | None = None, slant: float | None = None,
+                 degrees: float | None = None) -> Number:
+    """A photo of a `length`-digit number drawn from images (n, 28, 28) uint8 / labels (n,).
+
+    Random unless given: picks (indices into images), touching (k: digit k touches k + 1),
+    broken (indices of broken digits), slant (dx/dy), degrees (the line's rotation).
+    """
+    picks = rng.integers(len(images), size=length) if picks is None else np.asarray(picks)
+    length = len(picks)
     size = int(rng.integers(40, 81))  # the 28 x 28 field's side in px: digits 28-57 px tall
-    touching = set()
-    if condition == "touching" and length > 1:
-        touching = set(rng.choice(length - 1, size=min(length - 1, int(rng.integers(1, 3))), replace=False).tolist())
-    broken = set()
-    if condition == "broken":
-        broken = set(rng.choice(length, size=min(length, int(rng.integers(1, 3))), replace=False).tolist())
+    if touching is None:
+        touching = set()
+        if condition == "touching" and length > 1:
+            touching = set(rng.choice(length - 1, size=min(length - 1, int(rng.integers(1, 3))),
+                                      replace=False).tolist())
+    if broken is None:
+        broken = set()
+        if condition == "broken":
+            broken = set(rng.choice(length, size=min(length, int(rng.integers(1, 3))), replace=False).tolist())
     width = float(rng.uniform(0.85, 1.3))
     cov, owner = _line(images[picks], size, width, rng, touching, broken)
-    cov, owner = _slant(cov, owner, rng.uniform(-0.25, 0.25), rng.uniform(-4, 4))
+    slant = rng.uniform(-0.25, 0.25) if slant is None else slant
+    degrees = rng.uniform(-4, 4) if degrees is None else degrees
+    cov, owner = _slant(cov, owner, slant, degrees)
     cov, owner, box = _margins(cov, owner, size, rng)
     c = {name: 0 for name in photos.CONDITIONS}
     spacing = None
