@@ -26,6 +26,7 @@ from PIL import Image
 
 from mnist_edge.image import background as bg
 from mnist_edge.image.components import Components
+from mnist_edge.image.cuts import ways
 from mnist_edge.image.digit import WIDE_STROKE, Marks, analysed_grey, find_marks, fit_core, stroke_width
 from mnist_edge.image.holes import label_image
 from mnist_edge.image.load import FULL_SIZE
@@ -38,11 +39,7 @@ TALL, DASH = 2.2, 3.0  # marks taller than TALL x the height, or DASH x wider th
 OVERLAP = 0.5  # marks sharing this share of the narrower one's columns are one digit's pieces
 STACK_GAP = 0.5  # ... when the vertical gap between them is under this x the line height
 BAND = 0.6  # a digit's centre lies within this x the height of the line's centre line
-SPLIT_FROM = 0.8  # a mark wider than this x its height may be touching digits: cut candidates
-ONE_AT_MOST = 1.4  # a mark wider than this x its height is never one digit
-NARROWEST = 0.08  # a cut's piece is at least this x the height wide (a 1)
-MAX_CUTS, MAX_PIECES = 6, 4
-SLANTS = np.linspace(-0.5, 0.5, 21)  # slants (dx/dy) tried for the writing  # cut candidates kept per mark; digits one mark may hold
+SLANTS = np.linspace(-0.5, 0.5, 21)  # slants (dx/dy) tried for the writing
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end-exclusive), image pixels
 
@@ -237,7 +234,7 @@ def _candidates(marks: Marks, groups: list[np.ndarray], height: float, slant: fl
         xs = np.floor(xs - xs.min()).astype(int)
         fitted: dict[tuple[int, int], int | None] = {}
         options = []
-        for spans in _ways(core, xs, height):
+        for spans in ways(core, xs, height):
             ids = []
             for span in spans:
                 if span not in fitted:
@@ -265,51 +262,3 @@ def _fit_span(core, xs, s_crop, sb_crop, span, marks: Marks, pixels: list, boxes
     t, b, l, r = got[1]
     boxes.append((origin[1] + l, origin[0] + t, origin[1] + r, origin[0] + b))
     return len(pixels) - 1
-
-
-def _ways(core: np.ndarray, xs: np.ndarray, height: float) -> list[list[tuple[int, int]]]:
-    """The ways of cutting a mark into 1..MAX_PIECES digits: lists of spans of xs (columns along
-    the slant), left to right."""
-    profile = np.bincount(xs[core], minlength=int(xs.max()) + 1).astype(np.float32)  # ink per column
-    cols = np.flatnonzero(profile)
-    lo, hi = int(cols[0]), int(cols[-1]) + 1
-    rows = np.flatnonzero(core.any(1))
-    own_height = max(height, float(rows[-1] + 1 - rows[0]))
-    width = hi - lo
-    ways = [[(0, len(profile))]] if width <= ONE_AT_MOST * own_height else []
-    if width <= SPLIT_FROM * own_height:
-        return ways
-    cuts = _cut_candidates(profile, lo, hi, height)
-    most = min(MAX_PIECES, len(cuts) + 1, int(width / (NARROWEST * height)))
-    for k in range(2, most + 1):
-        for chosen in combinations(cuts, k - 1):
-            edges = [0, *sorted(chosen), len(profile)]
-            spans = list(zip(edges[:-1], edges[1:]))
-            if all(_plausible(profile, a, b, height) for a, b in spans):
-                ways.append(spans)
-    return ways
-
-
-def _plausible(profile: np.ndarray, a: int, b: int, height: float) -> bool:
-    """A piece of a cut mark could be one digit: some ink, at most ONE_AT_MOST x the height wide."""
-    cols = np.flatnonzero(profile[a:b])
-    return cols.size > 0 and NARROWEST * height <= cols[-1] + 1 - cols[0] <= ONE_AT_MOST * height
-
-
-def _cut_candidates(profile: np.ndarray, lo: int, hi: int, height: float) -> list[int]:
-    """Columns to cut a mark at: minima of its column ink profile, the lowest MAX_CUTS, spaced apart."""
-    profile = bg.box_blur(profile[None, :], 3)[0]  # (w,) ink per column, smoothed
-    margin = max(2, int(NARROWEST * height))
-    inner = np.arange(lo + margin, hi - margin)
-    if inner.size == 0:
-        return []
-    p = profile[inner]
-    left, right = profile[inner - 1], profile[np.minimum(inner + 1, len(profile) - 1)]
-    minima = inner[(p <= left) & (p <= right)]
-    chosen: list[int] = []
-    for x in minima[np.argsort(profile[minima], kind="stable")]:
-        if all(abs(int(x) - y) >= max(2, 0.15 * height) for y in chosen):
-            chosen.append(int(x))
-        if len(chosen) == MAX_CUTS:
-            break
-    return sorted(chosen)
