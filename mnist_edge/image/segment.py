@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image
 
 from mnist_edge.image import background as bg
-from mnist_edge.image.components import Components
+from mnist_edge.image.components import Components, label
 from mnist_edge.image.cuts import ways
 from mnist_edge.image.digit import WIDE_STROKE, Marks, analysed_grey, find_marks, fit_core, stroke_width
 from mnist_edge.image.holes import label_image
@@ -39,6 +39,7 @@ TALL, DASH = 2.2, 3.0  # marks taller than TALL x the height, or DASH x wider th
 OVERLAP = 0.5  # marks sharing this share of the narrower one's columns are one digit's pieces
 STACK_GAP = 0.5  # ... when the vertical gap between them is under this x the line height
 BAND = 0.6  # a digit's centre lies within this x the height of the line's centre line
+CUT = 3  # px of a mark's strokes sliced at a cut
 SLANTS = np.linspace(-0.5, 0.5, 21)  # slants (dx/dy) tried for the writing
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end-exclusive), image pixels
@@ -249,12 +250,12 @@ def _candidates(marks: Marks, groups: list[np.ndarray], height: float, slant: fl
 
 
 def _fit_span(core, xs, s_crop, sb_crop, span, marks: Marks, pixels: list, boxes: list, origin) -> int | None:
-    """Fit the core between slanted columns span[0]:span[1] (of xs) as one digit; -> its candidate
-    index (None: no ink)."""
-    keep = (xs >= span[0]) & (xs < span[1])  # (h, w)
-    piece = core & keep
+    """Fit the part of the core between the cuts at span[0] and span[1] (of xs) as one digit;
+    -> its candidate index (None: no ink)."""
+    piece = _between(core, xs, span)
     if piece.sum() < 3:
         return None
+    keep = bg.box_blur(piece.astype(np.float32), 5) > 0  # the piece and its faint edges
     got = fit_core(piece, s_crop * keep, sb_crop * keep, marks.noise, marks.small)
     if got is None:
         return None
@@ -262,3 +263,17 @@ def _fit_span(core, xs, s_crop, sb_crop, span, marks: Marks, pixels: list, boxes
     t, b, l, r = got[1]
     boxes.append((origin[1] + l, origin[0] + t, origin[1] + r, origin[0] + b))
     return len(pixels) - 1
+
+
+def _between(core: np.ndarray, xs: np.ndarray, span: tuple[int, int]) -> np.ndarray:
+    """(h, w) bool: the strokes between two cuts. Only a CUT-wide band at each cut is sliced; the
+    pieces the slicing leaves go whole to the side holding most of them, so a stroke reaching
+    over its neighbour (a 7's bar, a 4's arm) stays with its digit."""
+    a, b = span
+    band = (np.abs(xs - a) <= CUT // 2) | (np.abs(xs - b) <= CUT // 2)
+    rest = core & ~band
+    pieces = label(rest, np.ones(core.shape, np.float32))
+    ids = label_image(pieces, core.shape)  # (h, w) piece per pixel, -1 elsewhere
+    mean_x = np.bincount(ids[rest], xs[rest], pieces.count) / np.maximum(pieces.area, 1)
+    inside = (mean_x >= a) & (mean_x < b)  # (pieces,)
+    return (rest & inside[np.maximum(ids, 0)]) | (core & band & (xs >= a) & (xs < b))
