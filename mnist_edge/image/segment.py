@@ -105,7 +105,8 @@ def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray]
     height = _line_height(c, keep & (~c.on_border if inner.any() else keep))
     keep &= (heights <= TALL * height) & (widths <= DASH * np.maximum(heights, 1) + 2 * height)
     keep &= ~(c.on_border & ((heights > 1.6 * height) | (heights < SMALL * height)))
-    keep &= ~((widths > DASH * heights) & (heights < SMALL * height))  # a dash, an underline
+    keep &= ~((widths > DASH * heights) & (heights < SMALL * height) & (widths > height))  # an underline
+    # (a shorter dash stays: a 5's detached bar, a 7's, which go to the digit below them)
     slant = _slant(c, keep, shape[0] / 2)
     c = _sheared(c, slant, shape[0] / 2)
     big = keep & (heights >= SMALL * height)
