@@ -1,6 +1,7 @@
-"""Where a mark of touching digits may be cut: the ways of cutting it into 1-4 digits.
+"""The writing's slant, and where a mark of touching digits may be cut: into 1-4 digits.
 
-What it is: ways(core, xs, height): the cut candidates are the minima of the mark's ink profile
+What it is: slant_of() (the shear that makes the column ink profile sharpest), sheared()
+(components' extents along the slant), and ways(core, xs, height): the cut candidates are the minima of the mark's ink profile
 along the writing's slant (xs: each pixel's column along it), the lowest MAX_CUTS of them spaced
 apart; every combination of them whose pieces are each plausibly one digit wide is a way. The
 mark itself is a way when it is not too wide for one digit. The network decides between them
@@ -10,16 +11,53 @@ What it isn't: the choice of the marks (segment.py) or of the way (reading.py).
 
 from __future__ import annotations
 
+import copy
 from itertools import combinations
 
 import numpy as np
 
 from mnist_edge.image import background as bg
+from mnist_edge.image.components import Components
 
 SPLIT_FROM = 0.8  # a mark wider than this x its height may be touching digits: cut candidates
 ONE_AT_MOST = 1.4  # a mark wider than this x its height is never one digit
 NARROWEST = 0.08  # a cut's piece is at least this x the height wide (a 1)
 MAX_CUTS, MAX_PIECES = 6, 4  # cut candidates kept per mark; digits one mark may hold
+SLANTS = np.linspace(-0.5, 0.5, 21)  # slants (dx/dy) tried for the writing
+
+
+def pixels_of(c: Components, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ys, xs) of every pixel of the components in `labels`."""
+    sel = np.isin(c.label, labels)
+    row, start, lengths = c.row[sel], c.start[sel], (c.end - c.start)[sel]
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(row, lengths), np.repeat(start, lengths) + offsets
+
+
+def slant_of(c: Components, keep: np.ndarray, yc: float) -> float:
+    """The writing's slant dx/dy: the shear that makes the column ink profile sharpest."""
+    ys, xs = pixels_of(c, np.flatnonzero(keep))
+    if xs.size == 0:
+        return 0.0
+    shift = int(SLANTS.max() * (np.abs(ys - yc).max() + 1)) + 1
+
+    def sharpness(k: float) -> float:
+        profile = np.bincount(np.round(xs - k * (ys - yc)).astype(int) + shift)
+        return float(profile.astype(np.float64) @ profile)
+
+    return float(max(SLANTS, key=sharpness))
+
+
+def sheared(c: Components, k: float, yc: float) -> Components:
+    """A copy of c whose left / right are the extents along the slant: x - k (y - yc)."""
+    out = copy.copy(c)
+    offset = -k * (c.row - yc)
+    left = np.full(c.count, np.inf)
+    np.minimum.at(left, c.label, c.start + offset)
+    right = np.full(c.count, -np.inf)
+    np.maximum.at(right, c.label, c.end + offset)
+    out.left, out.right = np.floor(left).astype(int), np.ceil(right).astype(int)
+    return out
 
 
 def ways(core: np.ndarray, xs: np.ndarray, height: float) -> list[list[tuple[int, int]]]:

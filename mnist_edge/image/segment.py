@@ -17,7 +17,6 @@ What it isn't: the network, or the choice between ways of cutting (mnist_edge.re
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -26,7 +25,7 @@ from PIL import Image
 
 from mnist_edge.image import background as bg
 from mnist_edge.image.components import Components, label
-from mnist_edge.image.cuts import ways
+from mnist_edge.image.cuts import sheared, slant_of, ways
 from mnist_edge.image.digit import WIDE_STROKE, Marks, analysed_grey, find_marks, fit_core, stroke_width
 from mnist_edge.image.holes import label_image
 from mnist_edge.image.load import FULL_SIZE
@@ -38,9 +37,9 @@ SPECK = 0.35  # pieces lower than this (and belonging to no digit) are specks: d
 TALL, DASH = 2.2, 3.0  # marks taller than TALL x the height, or DASH x wider than tall: not digits
 OVERLAP = 0.5  # marks sharing this share of the narrower one's columns are one digit's pieces
 STACK_GAP = 0.5  # ... when the vertical gap between them is under this x the line height
+JOINED, NEAR = 0.9, 0.15  # neighbours this close (x height) and together this narrow may be one digit
 BAND = 0.6  # a digit's centre lies within this x the height of the line's centre line
 CUT = 3  # px of a mark's strokes sliced at a cut
-SLANTS = np.linspace(-0.5, 0.5, 21)  # slants (dx/dy) tried for the writing
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end-exclusive), image pixels
 
@@ -107,8 +106,8 @@ def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray]
     keep &= ~(c.on_border & ((heights > 1.6 * height) | (heights < SMALL * height)))
     keep &= ~((widths > DASH * heights) & (heights < SMALL * height) & (widths > height))  # an underline
     # (a shorter dash stays: a 5's detached bar, a 7's, which go to the digit below them)
-    slant = _slant(c, keep, shape[0] / 2)
-    c = _sheared(c, slant, shape[0] / 2)
+    slant = slant_of(c, keep, shape[0] / 2)
+    c = sheared(c, slant, shape[0] / 2)
     big = keep & (heights >= SMALL * height)
     on_line = _on_line(c, big, height)
     big &= on_line
@@ -121,40 +120,6 @@ def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray]
             groups.append([int(i)])
     centre = [(c.left[g].min() + c.right[g].max()) / 2 for g in groups]
     return [np.array(groups[k]) for k in np.argsort(centre, kind="stable")], height, slant
-
-
-def _pixels(c: Components, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(ys, xs) of every pixel of the components in `labels`."""
-    sel = np.isin(c.label, labels)
-    row, start, lengths = c.row[sel], c.start[sel], (c.end - c.start)[sel]
-    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.repeat(row, lengths), np.repeat(start, lengths) + offsets
-
-
-def _slant(c: Components, keep: np.ndarray, yc: float) -> float:
-    """The writing's slant dx/dy: the shear that makes the column ink profile sharpest."""
-    ys, xs = _pixels(c, np.flatnonzero(keep))
-    if xs.size == 0:
-        return 0.0
-    shift = int(SLANTS.max() * (np.abs(ys - yc).max() + 1)) + 1
-
-    def sharpness(k: float) -> float:
-        profile = np.bincount(np.round(xs - k * (ys - yc)).astype(int) + shift)
-        return float(profile.astype(np.float64) @ profile)
-
-    return float(max(SLANTS, key=sharpness))
-
-
-def _sheared(c: Components, k: float, yc: float) -> Components:
-    """A copy of c whose left / right are the extents along the slant: x - k (y - yc)."""
-    out = copy.copy(c)
-    offset = -k * (c.row - yc)
-    left = np.full(c.count, np.inf)
-    np.minimum.at(left, c.label, c.start + offset)
-    right = np.full(c.count, -np.inf)
-    np.maximum.at(right, c.label, c.end + offset)
-    out.left, out.right = np.floor(left).astype(int), np.ceil(right).astype(int)
-    return out
 
 
 def _on_line(c: Components, big: np.ndarray, height: float) -> np.ndarray:
@@ -218,36 +183,61 @@ def _owner(c: Components, groups: list[list[int]], i: int, height: float) -> int
 
 
 def _candidates(marks: Marks, groups: list[np.ndarray], height: float, slant: float) -> Segmentation:
-    c, s, sb = marks.comps, marks.s, marks.sb
-    owner = label_image(c, s.shape)  # (H, W) component label per pixel, -1 off the mask
-    pixels, boxes, options_per_mark = [], [], []
-    pad = max(4, int(0.15 * height))
-    for g in groups:
-        t, b = max(0, int(c.top[g].min()) - pad), int(c.bottom[g].max()) + pad
-        l, r = max(0, int(c.left[g].min()) - pad), int(c.right[g].max()) + pad
-        own = owner[t:b, l:r]  # (h, w)
-        core = np.isin(own, g)
-        others = (own >= 0) & ~core
-        others = bg.box_blur(others.astype(np.float32), 5) > 0  # their faint edges too
-        s_crop = np.where(others & ~core, 0.0, s[t:b, l:r]).astype(np.float32)
-        sb_crop = np.where(others & ~core, 0.0, sb[t:b, l:r]).astype(np.float32)
-        rows, cols = np.mgrid[t : t + core.shape[0], l : l + core.shape[1]]
-        xs = cols - slant * (rows - s.shape[0] / 2)  # (h, w) position along the slant
-        xs = np.floor(xs - xs.min()).astype(int)
-        fitted: dict[tuple[int, int], int | None] = {}
-        options = []
-        for spans in ways(core, xs, height):
-            ids = []
-            for span in spans:
-                if span not in fitted:
-                    fitted[span] = _fit_span(core, xs, s_crop, sb_crop, span, marks, pixels, boxes, (t, l))
-                ids.append(fitted[span])
-            if None not in ids:
-                options.append(tuple(ids))
+    """Every mark's ways of cutting, fitted; two narrow neighbours also as one digit (a digit
+    broken side by side), the network deciding which it is."""
+    owner = label_image(marks.comps, marks.s.shape)  # (H, W) component label per pixel, -1 off the mask
+    along = sheared(marks.comps, slant, marks.s.shape[0] / 2)
+    out: tuple[list, list] = ([], [])  # pixels, boxes of the candidates
+    options_per_mark = []
+    k = 0
+    while k < len(groups):
+        options = _options(marks, owner, groups[k], height, slant, out)
+        if k + 1 < len(groups) and _joinable(along, groups[k], groups[k + 1], height):
+            alone = _options(marks, owner, groups[k + 1], height, slant, out)
+            joined = _options(marks, owner, np.concatenate(groups[k : k + 2]), height, slant, out)
+            options = [a + b for a in options[:1] for b in alone[:1]] + joined[:1]
+            k += 1
         if options:
             options_per_mark.append(options)
-    stacked = np.stack(pixels) if pixels else np.zeros((0, 28, 28), np.float32)
-    return Segmentation(stacked, boxes, options_per_mark)
+        k += 1
+    stacked = np.stack(out[0]) if out[0] else np.zeros((0, 28, 28), np.float32)
+    return Segmentation(stacked, out[1], options_per_mark)
+
+
+def _joinable(c: Components, a: np.ndarray, b: np.ndarray, height: float) -> bool:
+    """Two neighbouring marks close enough and together narrow enough to be one digit."""
+    wide = max(c.right[a].max(), c.right[b].max()) - min(c.left[a].min(), c.left[b].min())
+    return c.left[b].min() - c.right[a].max() <= NEAR * height and wide <= JOINED * height
+
+
+def _options(marks: Marks, owner: np.ndarray, g: np.ndarray, height: float, slant: float,
+             out: tuple[list, list]) -> list[tuple[int, ...]]:
+    """The ways of cutting the mark made of components g, each fitted: tuples of candidate
+    indices (the first way, when the mark is not too wide, is the whole mark)."""
+    c, s, sb = marks.comps, marks.s, marks.sb
+    pad = max(4, int(0.15 * height))
+    t, b = max(0, int(c.top[g].min()) - pad), int(c.bottom[g].max()) + pad
+    l, r = max(0, int(c.left[g].min()) - pad), int(c.right[g].max()) + pad
+    own = owner[t:b, l:r]  # (h, w)
+    core = np.isin(own, g)
+    others = (own >= 0) & ~core
+    others = bg.box_blur(others.astype(np.float32), 5) > 0  # their faint edges too
+    s_crop = np.where(others & ~core, 0.0, s[t:b, l:r]).astype(np.float32)
+    sb_crop = np.where(others & ~core, 0.0, sb[t:b, l:r]).astype(np.float32)
+    rows, cols = np.mgrid[t : t + core.shape[0], l : l + core.shape[1]]
+    xs = cols - slant * (rows - s.shape[0] / 2)  # (h, w) position along the slant
+    xs = np.floor(xs - xs.min()).astype(int)
+    fitted: dict[tuple[int, int], int | None] = {}
+    options = []
+    for spans in ways(core, xs, height):
+        ids = []
+        for span in spans:
+            if span not in fitted:
+                fitted[span] = _fit_span(core, xs, s_crop, sb_crop, span, marks, *out, (t, l))
+            ids.append(fitted[span])
+        if None not in ids:
+            options.append(tuple(ids))
+    return options
 
 
 def _fit_span(core, xs, s_crop, sb_crop, span, marks: Marks, pixels: list, boxes: list, origin) -> int | None:
