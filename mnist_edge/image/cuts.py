@@ -41,9 +41,12 @@ def slant_of(c: Components, keep: np.ndarray, yc: float) -> float:
         return 0.0
     shift = int(SLANTS.max() * (np.abs(ys - yc).max() + 1)) + 1
 
-    def sharpness(k: float) -> float:
-        profile = np.bincount(np.round(xs - k * (ys - yc)).astype(int) + shift)
-        return float(profile.astype(np.float64) @ profile)
+    def sharpness(k: float) -> float:  # each pixel split between its two nearest columns: no aliasing
+        at = xs - k * (ys - yc) + shift
+        i = np.floor(at).astype(int)
+        w = at - i
+        profile = np.bincount(i, 1 - w, i.max() + 2) + np.bincount(i + 1, w, i.max() + 2)
+        return float(profile @ profile)
 
     return float(max(SLANTS, key=sharpness))
 

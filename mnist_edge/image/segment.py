@@ -112,7 +112,8 @@ def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray]
     on_line = _on_line(c, big, height)
     big &= on_line
     groups = _merge(c, np.flatnonzero(big), height)
-    for i in np.flatnonzero(keep & ~big):  # pieces: to the digit above or below them, or specks
+    pieces = np.flatnonzero(keep & ~big)
+    for i in pieces[np.argsort(-heights[pieces], kind="stable")]:  # taller first: a 5's body, then its bar
         g = _owner(c, groups, i, height)
         if g is not None:
             groups[g].append(int(i))
