@@ -53,6 +53,7 @@ class Segmentation:
     marks: list[list[tuple[int, ...]]] = field(default_factory=list)  # per mark: options, each a
     # tuple of candidate indices left to right (one index: the mark read as one digit)
     reason: str = ""  # why no digit was found, when marks is empty
+    height: float = 0.0  # the line's digit height in the photo's pixels
 
 
 def segment(img: Image.Image, source: str = "<image>", size: tuple[int, int] | None = None) -> Segmentation:
@@ -66,6 +67,7 @@ def segment(img: Image.Image, source: str = "<image>", size: tuple[int, int] | N
             seg, _ = segment_signal(bg.ink_signal(gray, flat, int(width / WIDE_STROKE)))
     w, h = size or img.info.get(FULL_SIZE, img.size)  # a drafted JPEG's boxes in its full pixels
     fx, fy = factor * w / img.size[0], factor * h / img.size[1]
+    seg.height *= fy
     seg.boxes = [(min(int(l * fx), w), min(int(t * fy), h), min(int(np.ceil(r * fx)), w),
                   min(int(np.ceil(b * fy)), h)) for l, t, r, b in seg.boxes]
     return seg
@@ -81,6 +83,7 @@ def segment_signal(signal: bg.InkSignal) -> tuple[Segmentation, tuple[int, int, 
     if not groups:
         return Segmentation(empty, [], reason="no digit-sized marks"), None
     seg = _candidates(marks, groups, height, slant)
+    seg.height = height
     if not seg.marks:
         seg.reason = "no ink in the digits' boxes"
     c = marks.comps
