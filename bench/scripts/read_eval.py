@@ -8,10 +8,11 @@ and read.md: exact-string accuracy by length and by condition ("?" counts as wro
 without the min_confidence refusals), digit-level accuracy (1 - edit distance / length, summed
 over all numbers), and the time of reading a 6-digit number against one `predict` of a single
 digit on a photo of the same size, measured side by side (interleaved, median of --repeat).
-Also read_misses.png: the missed photos with truth -> read, when there are any.
+Also read_misses.png: the missed photos with truth -> read, when there are any; --readme
+writes the tables into README.md between its read-table markers.
 What it isn't: a test, or the held-out photos of real writers the issue's targets speak of.
 
-    python -m mnist_edge.bench.scripts.read_eval [--count 80] [--seed 0] [--data-dir DIR]
+    python -m mnist_edge.bench.scripts.read_eval [--count 80] [--seed 0] [--data-dir DIR] [--readme]
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from PIL import Image, ImageDraw
 
 from mnist_edge.api import DigitReader, Failure
 from mnist_edge.atomic import atomic_write_text
-from mnist_edge.bench.scripts.common import RESULTS, machine
+from mnist_edge.bench.scripts.common import REPO, RESULTS, machine
 from mnist_edge.data.mnist import load_split
 from mnist_edge.synth.numbers import NUMBER_CONDITIONS, number_photo
 
 VALIDATION = slice(50000, 60000)
 LENGTHS = range(2, 9)
+README_START, README_END = "<!-- read-table:start -->", "<!-- read-table:end -->"
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -138,6 +140,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=21, help="timing repetitions (21)")
     parser.add_argument("--data-dir")
     parser.add_argument("--out", type=Path, default=RESULTS / "read")
+    parser.add_argument("--readme", action="store_true", help="also write the tables into README.md")
     args = parser.parse_args()
     train = load_split("train", args.data_dir)
     images, labels = train.images[VALIDATION], train.labels[VALIDATION]
@@ -157,6 +160,11 @@ def main() -> None:
     atomic_write_text(args.out.with_suffix(".md"), markdown(result))
     if misses:
         contact_sheet(misses, args.out.parent / f"{args.out.name}_misses.png")
+    if args.readme:
+        readme = REPO / "README.md"
+        text = readme.read_text()
+        start, end = text.index(README_START) + len(README_START), text.index(README_END)
+        atomic_write_text(readme, text[:start] + "\n" + markdown(result) + text[end:])
     print(markdown(result))
 
 

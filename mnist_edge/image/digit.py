@@ -9,7 +9,8 @@ else is there, and stray marks far from the main mass are dropped; pieces of one
 to it (a 5's detached bar, a broken pencil stroke) are merged. The digit's region grows into
 its faint edges (hysteresis), and the signal inside it, nothing outside, is fitted as MNIST
 (fit.py). Verdicts: "blank" (no mark stands out of the paper's noise), "not_a_digit"
-(several digit-sized marks side by side).
+(several digit-sized marks side by side). find_marks() and fit_core() are shared with `read`
+(segment.py), which chooses the marks of a line of digits instead of one digit's.
 What it isn't: a classifier; "not a digit" from the shapes of strokes is only the obvious cases.
 """
 
