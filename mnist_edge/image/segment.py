@@ -270,5 +270,5 @@ def _between(core: np.ndarray, xs: np.ndarray, span: tuple[int, int]) -> np.ndar
     pieces = label(rest, np.ones(core.shape, np.float32))
     ids = label_image(pieces, core.shape)  # (h, w) piece per pixel, -1 elsewhere
     mean_x = np.bincount(ids[rest], xs[rest], pieces.count) / np.maximum(pieces.area, 1)
-    inside = (mean_x >= a) & (mean_x < b)  # (pieces,)
-    return (rest & inside[np.maximum(ids, 0)]) | (core & band & (xs >= a) & (xs < b))
+    inside = np.append((mean_x >= a) & (mean_x < b), False)  # (pieces + 1,): the last for -1
+    return (rest & inside[ids]) | (core & band & (xs >= a) & (xs < b))

@@ -71,3 +71,12 @@ def test_annotate_writes_each_photo_inside_its_folder_only(tmp_path):
         assert drawn.shape == original.shape
         red = (drawn[..., 0] > 180) & (drawn[..., 1] < 90)  # the boxes and digits drawn
         assert red.sum() > 100 and not ((original[..., 0] > 180) & (original[..., 1] < 90)).any()
+
+
+def test_strokes_thinner_than_a_cut_are_read_not_a_crash():
+    from mnist_edge.api import DigitReader
+
+    page = np.full((100, 300), 255, np.uint8)
+    page[20:80, 20:280:25] = 0  # eleven 1 px upright strokes: each all within a cut's band
+    reading = DigitReader().read(page)
+    assert reading.text == "1" * 11
