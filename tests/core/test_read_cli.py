@@ -27,7 +27,8 @@ def test_json_object_per_photo(tmp_path):
     (obj,) = json_lines(result.stdout)
     assert set(obj) == {"file", "text", "confidence", "digits"} and obj["file"] == str(path)
     assert obj["text"] == "2026"
-    width, height = Image.open(path).size
+    with Image.open(path) as img:
+        width, height = img.size
     for d, c in zip(obj["digits"], obj["text"]):
         assert set(d) <= {"digit", "probability", "box", "unsure"} and str(d["digit"]) == c
         x0, y0, x1, y1 = d["box"]
@@ -66,8 +67,8 @@ def test_annotate_writes_each_photo_inside_its_folder_only(tmp_path):
     assert result.returncode == 0, result.stderr
     assert {p for p in tmp_path.rglob("*")} - before == {out, out / "a.png", out / "b.png"}
     for name in ("a.png", "b.png"):
-        drawn = np.asarray(Image.open(out / name).convert("RGB")).astype(int)
-        original = np.asarray(Image.open(photos / name).convert("RGB")).astype(int)
+        with Image.open(out / name) as a, Image.open(photos / name) as b:
+            drawn, original = (np.asarray(i.convert("RGB")).astype(int) for i in (a, b))
         assert drawn.shape == original.shape
         red = (drawn[..., 0] > 180) & (drawn[..., 1] < 90)  # the boxes and digits drawn
         assert red.sum() > 100 and not ((original[..., 0] > 180) & (original[..., 1] < 90)).any()

@@ -19,7 +19,8 @@ def number_png(path: Path, text: str, scale: int = 3) -> Path:
     side = 28 * scale
     page = np.full((side + 2 * side // 2, side * len(text) + side), 235, np.uint8)
     for k, c in enumerate(text):
-        digit = Image.open(SAMPLES[int(c)]).convert("L").resize((side, side), Image.Resampling.BICUBIC)
+        with Image.open(SAMPLES[int(c)]) as sample:
+            digit = sample.convert("L").resize((side, side), Image.Resampling.BICUBIC)
         ink = np.asarray(digit, np.float32) / 255  # white digit on black
         region = page[side // 2 : side // 2 + side, side // 2 + k * side : side // 2 + (k + 1) * side]
         region[...] = np.minimum(region, np.round(235 - 215 * ink)).astype(np.uint8)
