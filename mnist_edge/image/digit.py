@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from mnist_edge.image import background as bg
-from mnist_edge.image.components import Components, label, ruling_lines, uncrossed_lines
+from mnist_edge.image.components import Components, grid_out, label, ruling_lines
 from mnist_edge.image.crossing import crossing_lines
 from mnist_edge.image.fit import SIZE, fit
 from mnist_edge.image.grey import to_grey
@@ -90,6 +90,7 @@ class Marks:
     comps: Components  # of the ink mask (ruling lines removed), with .cluster and .on_border
     noise: float
     small: bool  # a digit-sized crop (one background level), not a page
+    lines: np.ndarray | None = None  # (H, W) bool: the ruling lines found (crossings only)
 
 
 def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
@@ -106,15 +107,19 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     if float(sb.max()) < floor:
         return None
     mask = _sauvola(sb, floor, signal.cell) & (sb > floor)
-    if not small:
-        mask &= ~(uncrossed_lines(mask | (sb > floor)) if crossings else ruling_lines(mask))
+    lines = None
+    if crossings and not small:
+        mask, faded, lines = grid_out(mask, sb > floor)
+        s, sb = np.where(faded, 0.0, s).astype(np.float32), np.where(faded, 0.0, sb).astype(np.float32)
+    elif not small:
+        mask &= ~ruling_lines(mask)
     comps = label(mask, np.clip(sb, 0, None))
     comps.cluster = _containing(label(sb > 0.5 * floor, sb), comps)  # joined by fainter ink: one digit
     grown = label(bg.box_blur(mask.astype(np.float32), 5) > 0, sb)  # marks 2 px apart joined
     h, w = s.shape
     edge = (grown.top <= 1) | (grown.left <= 1) | (grown.bottom >= h - 1) | (grown.right >= w - 1)
     comps.on_border = edge[_containing(grown, comps)]  # touching the border, or a mark that does
-    return Marks(s, sb, floor, comps, signal.noise, small)
+    return Marks(s, sb, floor, comps, signal.noise, small, lines)
 
 
 def fit_signal(signal: bg.InkSignal) -> Fitted:

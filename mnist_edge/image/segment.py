@@ -38,6 +38,7 @@ TALL, DASH = 2.2, 3.0  # marks taller than TALL x the height, or DASH x wider th
 OVERLAP = 0.5  # marks sharing this share of the narrower one's columns are one digit's pieces
 STACK_GAP = 0.5  # ... when the vertical gap between them is under this x the line height
 JOINED, NEAR = 0.9, 0.15  # neighbours this close (x height) and together this narrow may be one digit
+LINED = 0.6  # marks with more of their pixels on ruling lines are what is left of the lines
 BAND = 0.6  # a digit's centre lies within this x the height of the line's centre line
 CUT = 3  # px of a mark's strokes sliced at a cut
 
@@ -79,6 +80,10 @@ def segment_signal(signal: bg.InkSignal) -> tuple[Segmentation, tuple[int, int, 
     empty = np.zeros((0, 28, 28), np.float32)
     if marks is None:
         return Segmentation(empty, [], reason="nothing stands out of the paper"), None
+    if marks.lines is not None:  # each mark's share of pixels on a ruling line: a grid's stub
+        ids = label_image(marks.comps, marks.s.shape)
+        on = marks.lines & (ids >= 0)
+        marks.comps.lined = np.bincount(ids[on], minlength=marks.comps.count) / np.maximum(marks.comps.area, 1)
     groups, height, slant = line_groups(marks.comps, marks.s.shape)
     if not groups:
         return Segmentation(empty, [], reason="no digit-sized marks"), None
@@ -98,7 +103,7 @@ def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray]
     if c.count == 0:
         return [], 0.0, 0.0
     heights, widths = c.bottom - c.top, c.right - c.left
-    keep = c.area >= max(5, DUST * c.area.max())
+    keep = (c.area >= max(5, DUST * c.area.max())) & (getattr(c, "lined", 0.0) <= LINED)
     inner = keep & ~c.on_border
     if inner.any():
         keep = inner | (keep & c.on_border & (heights < shape[0] - 2) & (widths < shape[1] - 2))
