@@ -1,17 +1,18 @@
 """One handwritten line of digits in a photo: its marks cut into candidate digits, left to right.
 
 What it is: segment(img) -> Segmentation. The photo goes through the very steps of one digit's
-(digit.analysed_grey, background.ink_signal, digit.find_marks: Sauvola, ruling and grid lines
-out, connected components). Then the line's marks are chosen: dust, stray specks, long dashes and
-marks at the image's border (the page's edge, the table) dropped, the line's digit height taken
-from its digit-sized marks; pieces of one digit are merged (strong horizontal overlap: a 5's
-detached bar, a 4 or a 7 in two strokes, a stroke broken by a ruling line); marks too wide for
-one digit (touching neighbours) get cut candidates, the minima of their column ink profile.
-Every candidate (a whole mark, or each piece of one way of cutting it) is fitted as MNIST
-(digit.fit_core); the caller runs them through the network in one batch and keeps, for each
-mark, the way of cutting whose digits the network is surest of (segmentation by recognition,
-mnist_edge.reading). Marks are ordered by their x-centre, which holds for a slanted or slightly
-rotated line.
+(digit.analysed_grey, background.ink_signal, digit.find_marks: Sauvola, connected components),
+except that ruling and grid lines are taken out only where no stroke crosses them. Then the
+line's marks are chosen: dust, specks, underlines, grid stubs, marks off the line and marks at
+the image's border (the page's edge, the table) dropped; the line's digit height and the
+writing's slant (cuts.py) estimated; pieces of one digit merged (columns shared along the slant:
+a 5's detached bar, a 4 or a 7 in two strokes, a stroke broken by a ruling line), two narrow
+close neighbours also offered as one digit; marks too wide for one digit (touching neighbours)
+get ways of cutting (cuts.py). Every candidate (a whole mark, or each piece of a way of cutting
+it) is fitted as MNIST (digit.fit_core); the caller runs them through the network in one batch
+and keeps, for each mark, the way whose digits are likeliest (segmentation by recognition,
+mnist_edge.reading). Marks are ordered by their centre along the slant, which holds for a
+slanted or slightly rotated line.
 What it isn't: the network, or the choice between ways of cutting (mnist_edge.reading).
 """
 
