@@ -16,7 +16,7 @@ class Candidate:
     """One row of the benchmark: a model and how to run it with a given thread count."""
 
     label: str
-    kind: str  # "onnxruntime" or "torch"
+    kind: str  # the runtime: "onnxruntime", "litert", "openvino" or "torch"
     path: str
     precision: str
     file_bytes: int
@@ -24,6 +24,8 @@ class Candidate:
     open: Callable[[int], RunFn] = field(repr=False)  # threads -> run function
     cold_start: dict | None = None
     note: str | None = None
+    runs_as: str | None = None  # what the runtime really computes in, where it chooses (OpenVINO)
+    accuracy: float | None = None  # on the MNIST test images, measured by the bench when present
 
     def to_dict(self) -> dict:
         entry = asdict(self)

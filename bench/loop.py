@@ -69,11 +69,14 @@ def _warm_up(run: RunFn, x: np.ndarray, warmup: int) -> float:
     return max(float(np.median(seconds)), 1e-6)
 
 
-def one_cold_start(path: str, threads: int, batch: int) -> dict:
+def one_cold_start(path: str, threads: int, batch: int, backend: str = "onnxruntime") -> dict:
     """mnist_edge.bench.coldstart in a fresh process: its JSON line plus the whole process's wall time."""
     t0 = time.perf_counter()
-    child = subprocess.run([sys.executable, "-m", "mnist_edge.bench.coldstart", path, str(threads), str(batch)],
-                           capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    child = subprocess.run([sys.executable, "-m", "mnist_edge.bench.coldstart", path, str(threads),
+                            str(batch), backend],
+                           capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore",
+                                # the installed package, never a mnist_edge/ in the cwd
+                                "PYTHONSAFEPATH": "1"})
     wall = time.perf_counter() - t0
     if child.returncode != 0:
         last = (child.stderr.strip().splitlines() or ["no output"])[-1]

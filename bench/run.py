@@ -1,19 +1,21 @@
-"""`mnist-edge bench`: latency and throughput of the models on this machine, FP32 vs INT8.
+"""`mnist-edge bench`: latency and throughput of the models on this machine, FP32 vs INT8, on
+every installed runtime side by side (onnxruntime, LiteRT, OpenVINO: mnist_edge.bench.backends).
 
-What it is: what runs on what. Per model: cold start (mnist_edge.bench.coldstart, a fresh child
+What it is: what runs on what. Per model and runtime: cold start (mnist_edge.bench.coldstart, a fresh child
 process per start), then for each thread count and batch size a steady-state cell: warm-up
 runs, then timed runs of all models taking turns in short blocks (A B, B A, ...) in this one
 process, so drift and other processes on a shared machine hit every model alike, until the
 cell's share of --seconds (or --runs runs per model) is used. Each timed run is one bare
-session.run on the same input array. Returns the report (schema below) and writes it
+session.run (or interpreter invoke, or infer request) on the same input array. With the MNIST
+test set present, each row's accuracy on it. Returns the report (schema below) and writes it
 atomically as JSON.
 What it isn't: the timing loop (mnist_edge.bench.loop), the statistics (benchstats), the
 tables (benchview), the machine description (sysinfo), per-operator profiles (profile), or
 torch: the --torch row lives in mnist_edge.bench.torch_row, imported only when asked.
 
 Report schema "mnist-edge-bench" version 1: schema, schema_version, created_utc, command,
-mnist_edge, system, inputs {source, images}, settings, models [{label, kind, path, precision,
-file_bytes, sha256, cold_start}], results [{model, threads, batch, runs, latency_ms {p50,
+mnist_edge, system, runtimes {package: version or "absent"}, inputs {source, images}, settings, models [{label, kind (the runtime), path,
+precision, file_bytes, sha256, cold_start, note, runs_as, accuracy}], results [{model, threads, batch, runs, latency_ms {p50,
 p90, p99, mean, min, max}, throughput_ips}], ratios [{model, baseline, threads, batch,
 throughput, latency_p50}], peak_rss_bytes, profile (null without --profile).
 """
@@ -22,16 +24,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from mnist_edge.bench.backends import accuracy, candidates, installed, parse_backends
 from mnist_edge.bench.candidate import Candidate
 from mnist_edge.bench.loop import (
     Report,
-    RunFn,
     Steps,
     one_cold_start,
     peak_rss_bytes,
@@ -41,6 +42,7 @@ from mnist_edge.bench.stats import ratios, summarize
 
 import mnist_edge
 from mnist_edge.atomic import atomic_write_text
+from mnist_edge.contract import versions
 from mnist_edge.errors import UserError
 from mnist_edge.options import option
 
@@ -51,9 +53,14 @@ DEFAULT_BATCHES = (1, 8, 64, 256)
 
 @dataclass
 class BenchConfig:
-    models: list[str] = option(factory=list, help="ONNX models to compare; the first is the "
-                               "baseline of the ratios (default: the shipped FP32 and INT8 models).",
+    models: list[str] = option(factory=list, help="Models to compare (.onnx, .tflite); each runs on "
+                               "every --backend that reads it; the first is the baseline of the "
+                               "ratios (default: each backend's shipped FP32 and INT8 models).",
                                argument=True, cli_type=list[Path])
+    backends: list[str] = option(factory=lambda: installed(), help="Runtimes to compare side by "
+                                 "side, comma-separated: onnxruntime, litert (the [litert] extra), "
+                                 "openvino (pip install openvino; reads the .onnx files) (default: "
+                                 "every one installed).", flags=("--backend",), parse=parse_backends)
     threads: list[int] = option(factory=lambda: default_threads(), help="onnxruntime intra-op "
                                 "thread counts to measure, comma-separated, e.g. 1,2,4 (default: 1 "
                                 "and the number of cores).", parse=lambda s: parse_counts(s, "--threads"))
@@ -79,7 +86,7 @@ class BenchConfig:
     checkpoint: str | None = option("runs/train/checkpoint.pt", "The checkpoint for --torch.",
                                     cli_type=Path)
     profile: bool = option(False, "Also show where the time goes per operator (onnxruntime's "
-                                  "profiler), models side by side, at the largest batch.",
+                                  "profiler), its models side by side, at the largest batch.",
                            flags=("--profile",))
     profile_runs: int = 50
     command: str | None = None
@@ -124,8 +131,9 @@ def parse_counts(text: str, option: str) -> list[int]:
 # --- inputs and models --------------------------------------------------------------------
 
 
-def load_inputs(count: int, data_dir: str | None) -> tuple[np.ndarray, str]:
-    """(count, 1, 28, 28) float32 pixels: MNIST test images if present (never downloaded), else random."""
+def load_inputs(count: int, data_dir: str | None) -> tuple[np.ndarray, str, object]:
+    """(count, 1, 28, 28) float32 pixels: MNIST test images if present (never downloaded), else
+    random; the source's name; and the test split (None without it)."""
     from mnist_edge.data.mnist import find_data_dir, load_split
     from mnist_edge.model.session import as_model_input
 
@@ -138,40 +146,10 @@ def load_inputs(count: int, data_dir: str | None) -> tuple[np.ndarray, str]:
     if folder is not None:
         images = load_split("test", folder).images
         reps = -(-count // len(images))
-        return as_model_input(np.concatenate([images] * reps)[:count]), "mnist-test"
+        test = load_split("test", folder)
+        return as_model_input(np.concatenate([images] * reps)[:count]), "mnist-test", test
     rng = np.random.default_rng(0)
-    return rng.random((count, 1, 28, 28), dtype=np.float32), "random"
-
-
-def onnx_candidates(paths: list[str], first_threads: int) -> list[Candidate]:
-    """A Candidate per model file, each checked by loading it once (UserError if it cannot run)."""
-    from mnist_edge.model.check import read_model, shipped_model
-
-    paths = paths or [str(shipped_model("fp32")), str(shipped_model("int8"))]
-    from mnist_edge.labels import distinct_names
-    from mnist_edge.model.session import OnnxModel
-
-    checked = [read_model(p) for p in paths]
-    for c in checked:  # onnxruntime must load and run it: fail before measuring, naming the file
-        OnnxModel(c.path, threads=first_threads).predict_logits(np.zeros((2, 1, 28, 28), np.float32))
-    precisions = [c.precision for c in checked]
-    unique = len(set(precisions)) == len(precisions)
-    labels = precisions if unique else distinct_names([c.path for c in checked])
-    return [Candidate(label=label, kind="onnxruntime",
-                      path=str(c.path), precision=c.precision, file_bytes=len(c.data),
-                      sha256=c.sha256, open=_onnx_open(str(c.path)))
-            for c, label in zip(checked, labels)]
-
-
-def _onnx_open(path: str) -> Callable[[int], RunFn]:
-    def open_session(threads: int) -> RunFn:
-        from mnist_edge.model.session import OnnxModel
-
-        model = OnnxModel(path, threads=threads)
-        session, feed, fetch = model.session, model.input_name, [model.output_name]
-        return lambda x: session.run(fetch, {feed: x})
-
-    return open_session
+    return rng.random((count, 1, 28, 28), dtype=np.float32), "random", None
 
 
 def torch_candidate(checkpoint: str | None, onnx: list[Candidate]) -> Candidate:
@@ -182,9 +160,10 @@ def torch_candidate(checkpoint: str | None, onnx: list[Candidate]) -> Candidate:
         raise UserError("--torch runs the checkpoint in torch, which is not installed: "
                         "pip install torch==2.13.0 'mnist-edge[train]'") from None
     cand = make(checkpoint)
-    from mnist_edge.model.session import OnnxModel
+    from mnist_edge.backends import open_backend
 
-    exported_from = {OnnxModel(c.path).metadata.get("checkpoint_sha256") for c in onnx}
+    exported_from = {open_backend(c.kind, c.path).metadata.get("checkpoint_sha256") for c in onnx
+                     if c.kind in ("onnxruntime", "litert")}
     same = cand.sha256 in exported_from
     cand.note = ("the checkpoint the ONNX models were exported from" if same else
                  "NOT the checkpoint the ONNX models were exported from (SHA-256 differs)")
@@ -215,13 +194,14 @@ def steady_state(cands: list[Candidate], pixels: np.ndarray, cfg: BenchConfig,
 
 
 def cold_starts(cands: list[Candidate], cfg: BenchConfig, steps: Steps) -> None:
-    """Median cold start of each onnxruntime model over cfg.cold_starts fresh processes, in place."""
-    onnx = [c for c in cands if c.kind == "onnxruntime"]
+    """Median cold start of each row but torch's over cfg.cold_starts fresh processes, in place."""
+    onnx = [c for c in cands if c.kind in ("onnxruntime", "litert", "openvino")]
     samples: dict[str, list[dict]] = {c.label: [] for c in onnx}
     total = cfg.cold_starts * len(onnx)
     for k in range(cfg.cold_starts):
         for i, cand in enumerate(onnx if k % 2 == 0 else onnx[::-1]):
-            samples[cand.label].append(one_cold_start(cand.path, cfg.threads[0], max(cfg.batches)))
+            samples[cand.label].append(one_cold_start(cand.path, cfg.threads[0], max(cfg.batches),
+                                                              cand.kind))
             steps.at("cold starts", (k * len(onnx) + i + 1) / total)
     steps.next()
     for cand in onnx:
@@ -240,11 +220,16 @@ def run_bench(cfg: BenchConfig, report: Report = lambda label, done, total: None
 
     cfg.checked()
     system = system_info()  # before the runs: the load average says how busy the machine was
-    cands = onnx_candidates(cfg.models, cfg.threads[0])
+    cands = candidates(cfg.models, cfg.backends, cfg.threads[0])
     if cfg.torch:
         cands.append(torch_candidate(cfg.checkpoint, cands))
-    pixels, source = load_inputs(max(cfg.batches), cfg.data_dir)
+    pixels, source, test = load_inputs(max(cfg.batches), cfg.data_dir)
     steps = Steps(bool(cfg.cold_starts) + len(cfg.threads) * len(cfg.batches) + cfg.profile, report)
+    if test is not None:
+        from mnist_edge.model.session import as_model_input
+
+        report("accuracy on the test set", 0, steps.total)
+        accuracy(cands, as_model_input(test.images), test.labels, cfg.threads[0])
     if cfg.cold_starts:
         cold_starts(cands, cfg, steps)
     results = steady_state(cands, pixels, cfg, steps)
@@ -252,15 +237,17 @@ def run_bench(cfg: BenchConfig, report: Report = lambda label, done, total: None
     if cfg.profile:
         from mnist_edge.bench.profile import profile_models
 
-        profile = profile_models([c for c in cands if c.kind == "onnxruntime"], pixels,
-                                 cfg.threads[0], cfg.profile_runs, steps)
+        onnx = [c for c in cands if c.kind == "onnxruntime"]
+        profile = profile_models(onnx, pixels, cfg.threads[0], cfg.profile_runs, steps) if onnx else None
     result = {
         "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
         "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": cfg.command, "mnist_edge": mnist_edge.__version__,
         "system": {**system, "load_average_after": load_average()},
+        "runtimes": versions("onnxruntime", "ai-edge-litert", "openvino"),
         "inputs": {"source": source, "images": int(len(pixels))},
-        "settings": {"threads": cfg.threads, "batches": cfg.batches, "seconds": cfg.seconds,
+        "settings": {"backends": cfg.backends, "threads": cfg.threads, "batches": cfg.batches,
+                     "seconds": cfg.seconds,
                      "runs": cfg.runs, "warmup": cfg.warmup, "cold_starts": cfg.cold_starts,
                      "alternating": True, "throughput": "batch / median run time"},
         "models": [c.to_dict() for c in cands],

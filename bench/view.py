@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from mnist_edge.bench.backends import display
 from mnist_edge.bench.sysinfo import describe_flags
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -44,15 +45,16 @@ def system_line(report: dict) -> str:
 
 
 def models_table(report: dict) -> Table:
-    table = Table(title="Models; cold start in a fresh process, ms (median)")
-    for col in ("model", "KiB", "import", "session", "1st run", "process", "peak RSS MiB"):
+    table = Table(title="Models; cold start in a fresh process, ms (median); test accuracy")
+    for col in ("model", "KiB", "import", "session", "1st run", "process", "peak RSS MiB", "accuracy"):
         table.add_column(col, justify="left" if col == "model" else "right")
     for m in report["models"]:
         cold = m.get("cold_start") or {}
         ms = lambda key: f"{1e3 * cold[key]:.1f}" if key in cold else "-"  # noqa: E731
         rss = f"{cold['peak_rss_bytes'] / MIB:.1f}" if cold.get("peak_rss_bytes") else "-"
+        acc = f"{100 * m['accuracy']:.2f}%" if m.get("accuracy") is not None else "-"
         table.add_row(m["label"], f"{m['file_bytes'] / 1024:.0f}", ms("import_s"), ms("session_s"),
-                      ms("first_run_s"), ms("process_s"), rss)
+                      ms("first_run_s"), ms("process_s"), rss, acc)
     return table
 
 
@@ -85,7 +87,8 @@ def throughput_table(report: dict) -> Table:
 
 def ratio_lines(report: dict) -> list[str]:
     """'INT8/FP32, 1 thread, batch 256: throughput 1.78x, p50 latency 0.56x' per ratio."""
-    names = {m["label"]: m["label"].upper() if m["label"] in ("int8", "fp32", "torch") else m["label"]
+    names = {m["label"]: m["label"].upper() if m["label"] in ("int8", "fp32", "torch") else
+             m["label"] if m["kind"] == "onnxruntime" else display(m).split(" (")[0]
              for m in report["models"]}
     return [f"{names[q['model']]}/{names[q['baseline']]}, {q['threads']} thread{'s' if q['threads'] > 1 else ''}, "
             f"batch {q['batch']}: throughput {q['throughput']:.2f}x, p50 latency {q['latency_p50']:.2f}x"
@@ -123,9 +126,13 @@ def profile_tables(profile: dict) -> list[Table]:
 
 def render(report: dict, console: Console) -> None:
     console.print(system_line(report))
+    runtimes = report.get("runtimes") or {}
+    console.print("runtimes: " + ", ".join(f"{k} {v}" for k, v in runtimes.items()
+                                            if k not in ("mnist_edge", "python") and v != "absent"))
     for m in report["models"]:
         note = f" ({m['note']})" if m.get("note") else ""
-        console.print(f"{m['label']}: {m['path']}, {m['kind']}{note}")
+        runs_as = f", runs {m['runs_as']}" if m.get("runs_as") else ""
+        console.print(f"{m['label']}: {m['path']}, {m['kind']}{runs_as}{note}")
     console.print(models_table(report))
     if 1 in report["settings"]["batches"]:
         console.print(latency_table(report))

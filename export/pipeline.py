@@ -131,7 +131,8 @@ def _say_written(console: Console, out: Path, written: list[str], sets: int) -> 
     if target_of(out) != Path(out).absolute():
         console.print(f"{out} links to {target_of(out)}: the export replaced that folder")
     files = [name for name in written if "/" not in name]
-    console.print(f"wrote {out}/: {', '.join(files)} and {sets} golden test set(s)")
+    console.print(f"wrote {out}/: {', '.join(files)} and {sets} golden test set(s)", soft_wrap=True)
     model = out / (INT8_NAME if INT8_NAME in files else FP32_NAME)
+    # soft_wrap: a command to copy is never folded inside a path
     console.print(f"next: mnist-edge predict --model {model} digit.png   "
-                  f"(without --model, predict uses the shipped model)")
+                  f"(without --model, predict uses the shipped model)", soft_wrap=True)

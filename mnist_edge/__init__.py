@@ -2,6 +2,7 @@
 
     import mnist_edge
     reader = mnist_edge.load()          # the shipped INT8 model (mnist_edge.api says more)
+    reader = mnist_edge.load(backend="litert")   # its .tflite twin on LiteRT ([litert] extra)
     print(reader.predict("digit.png").digit)
     print(reader.read("year.jpg").text)  # a photo of a handwritten number -> "2026"
 

@@ -2,9 +2,10 @@
 
     import mnist_edge
     reader = mnist_edge.load()                  # the shipped INT8 model, checked, one session
+    reader = mnist_edge.load(backend="litert")  # its .tflite twin on LiteRT (the [litert] extra)
     p = reader.predict("digit.png")             # a path, bytes, a Pillow image or a numpy array
     print(p.digit, p.probability)               # digit is None when it is not a digit (p.reason)
-    for r in reader.predict_many(paths):        # one batched session.run per 256 images
+    for r in reader.predict_many(paths):        # batched: one session.run per 32 images
         print(r.to_dict())                      # the JSON objects of `mnist-edge predict --json`
     n = reader.read("year.jpg")                 # a photo of one handwritten line of 1-12 digits
     print(n.text, n.confidence)                 # "2026", the lowest digit probability; "?" unsure
@@ -14,10 +15,11 @@ What it is: DigitReader (a checked model + the photo preprocessing) and its resu
 dataclasses: Prediction (digit or None with a reason, probability, top-k, optionally the 28x28
 the network saw) and Failure (an input that could not be read); read() gives a Reading
 (mnist_edge.reading) of a photo of a number, its candidate digits (mnist_edge.image.segment,
-the same steps as predict's) run through the session in one batch. `predict`, `read` and
-`serve` are thin layers over it.
-What it isn't: the preprocessing (mnist_edge.image), the checks or the session
-(mnist_edge.model), or any output formatting beyond to_dict().
+the same steps as predict's) run through the model in one batch. `predict`, `read` and
+`serve` are thin layers over it. The model runs on a backend (mnist_edge.backends:
+onnxruntime or litert).
+What it isn't: the preprocessing (mnist_edge.image), the checks or the runtimes
+(mnist_edge.model, mnist_edge.backends), or any output formatting beyond to_dict().
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
 from mnist_edge.image.preprocess import preprocess_image
 from mnist_edge.image.segment import segment
-from mnist_edge.model.session import OnnxModel, softmax
+from mnist_edge.backends import DEFAULT_BACKEND, Backend, open_backend
+from mnist_edge.calibration import softmax  # not model.session: LiteRT runs need no onnxruntime
 from mnist_edge.reading import Reading, choose
 
 ImageInput = Union[str, os.PathLike, bytes, bytearray, memoryview, Image.Image, np.ndarray]
@@ -79,24 +82,25 @@ class Failure:
 
 
 class DigitReader:
-    """A checked model and its session, loaded once; predict() and predict_many() use it.
+    """A checked model on its runtime, loaded once; predict() and predict_many() use it.
 
-    min_confidence: a digit whose probability is below it is reported as None with reason
-    "unsure"; None = the threshold the model was exported with (0 when it has none).
+    backend: "onnxruntime" (the default) or "litert"; model None = that backend's shipped
+    INT8 model. min_confidence: a digit whose probability is below it is reported as None
+    with reason "unsure"; None = the threshold the model was exported with (0 when it has none).
     """
 
     def __init__(self, model: str | os.PathLike | None = None, threads: int = 1,
-                 min_confidence: float | None = None):
-        self.model = OnnxModel(model, threads=threads)
+                 min_confidence: float | None = None, backend: str = DEFAULT_BACKEND):
+        self.backend: Backend = open_backend(backend, model, threads=threads)
         if min_confidence is None:
-            min_confidence = float(self.model.metadata.get("min_confidence", 0.0))
+            min_confidence = float(self.backend.metadata.get("min_confidence", 0.0))
         if not 0.0 <= min_confidence <= 1.0:
             raise UserError(f"min_confidence {min_confidence}: must be between 0 and 1")
         self.min_confidence = min_confidence
 
     @property
     def path(self) -> Path:
-        return self.model.path
+        return self.backend.path
 
     def predict(self, image: ImageInput, top_k: int = 1, see: bool = False) -> Prediction:
         """One image -> Prediction; UserError "SOURCE: problem" when it cannot be read."""
@@ -142,7 +146,7 @@ class DigitReader:
             return Failure(name, str(e).removeprefix(f"{name}: "))
         if not seg.marks:
             return Failure(name, f"no digits found (blank image: {seg.reason})")
-        probs = self._probabilities(seg.pixels)  # (n, 10): every candidate, one batch
+        probs = self._probabilities(seg.pixels, one_run=True)  # (n, 10): every candidate, one run
         if not np.all(np.isfinite(probs)):
             return Failure(name, f"the model's output is not finite ({self.path})")
         return choose(seg, probs, name, self.min_confidence)
@@ -156,9 +160,11 @@ class DigitReader:
         except UserError as e:
             return Failure(name, str(e).removeprefix(f"{name}: "))
 
-    def _probabilities(self, pixels: np.ndarray) -> np.ndarray:
-        """(n, 28, 28) -> (n, 10) float64; NaN rows where the model's output is not finite."""
-        logits = self.model.predict_logits(pixels[:, None])  # (n, 1, 28, 28) -> (n, 10)
+    def _probabilities(self, pixels: np.ndarray, one_run: bool = False) -> np.ndarray:
+        """(n, 28, 28) -> (n, 10) float64; NaN rows where the model's output is not finite.
+        one_run: all n in one run (a photo's candidates), not the backend's chunks."""
+        chunk = {"chunk": max(1, len(pixels))} if one_run else {}
+        logits = self.backend.predict_logits(pixels[:, None], **chunk)  # (n, 1, 28, 28) -> (n, 10)
         with np.errstate(invalid="ignore", over="ignore"):
             return softmax(logits)
 
@@ -175,9 +181,10 @@ class DigitReader:
 
 
 def load(model: str | os.PathLike | None = None, threads: int = 1,
-         min_confidence: float | None = None) -> DigitReader:
-    """A DigitReader over `model` (default: the shipped INT8 model), checked and loaded once."""
-    return DigitReader(model, threads=threads, min_confidence=min_confidence)
+         min_confidence: float | None = None, backend: str = DEFAULT_BACKEND) -> DigitReader:
+    """A DigitReader over `model` (default: the backend's shipped INT8 model), checked and
+    loaded once, on `backend` ("onnxruntime", or "litert" with the [litert] extra)."""
+    return DigitReader(model, threads=threads, min_confidence=min_confidence, backend=backend)
 
 
 def source_name(image: ImageInput) -> str:

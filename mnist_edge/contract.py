@@ -18,6 +18,9 @@ from pathlib import Path
 # --- files -----------------------------------------------------------------------------------
 MODEL_FILES = {"fp32": "mnist_cnn.onnx", "int8": "mnist_cnn.int8.onnx"}  # precision -> file name
 TFLITE_FILES = {"fp32": "mnist_cnn.tflite", "int8": "mnist_cnn.int8.tflite"}  # the LiteRT twins
+BACKENDS = ("onnxruntime", "litert")  # the runtimes a model runs on (mnist_edge.backends)
+DEFAULT_BACKEND = "onnxruntime"  # the design's runtime; litert reads TFLITE_FILES (the [litert] extra)
+BACKEND_FILES = {"onnxruntime": MODEL_FILES, "litert": TFLITE_FILES}  # backend -> its shipped files
 CARD_JSON = "model_card.json"  # beside the models: sizes, SHA-256s, accuracies, provenance
 CARD_MD = "MODEL_CARD.md"  # the human summary of model_card.json
 CARD_SCHEMA = "mnist-edge-model-card"

@@ -11,6 +11,7 @@ config modules that use it stay torch- and typer-free.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import types
 import typing
 from dataclasses import MISSING, dataclass
@@ -29,6 +30,7 @@ class Spec:
     required: bool = False  # a positional that must be given at least once
     cli_type: Any = None  # what the CLI parses when it differs from the field (Path for a str folder)
     parse: Callable[[Any], Any] | None = None  # CLI value -> field value (e.g. "1,2,4" -> [1, 2, 4])
+    choices: tuple[str, ...] = ()  # the only values a str option takes (shown in --help)
 
 
 def option(default: Any = MISSING, help: str = "", unit: str | None = None, *,
@@ -38,6 +40,15 @@ def option(default: Any = MISSING, help: str = "", unit: str | None = None, *,
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
+
+
+def backend_option() -> Any:
+    """--backend, the one declaration predict, eval and serve share (names: contract.BACKENDS)."""
+    from mnist_edge.contract import BACKENDS, DEFAULT_BACKEND
+
+    return option(DEFAULT_BACKEND, "Runtime that runs the model: onnxruntime (.onnx files) or "
+                  "litert (LiteRT with XNNPACK, .tflite files; needs the [litert] extra). Without "
+                  "--model, the shipped model of that runtime.", choices=BACKENDS)
 
 
 def cli_fields(cls: type) -> list[tuple[dataclasses.Field, Spec, Any]]:
@@ -64,6 +75,8 @@ def build(cls: type, values: dict[str, Any]) -> Any:
             value = default_of(f) if value is None else spec.parse(value)
         elif value is None and default_of(f) == []:
             value = []
+        elif isinstance(value, enum.Enum):  # a --backend-like choice: the field holds the str
+            value = value.value
         elif isinstance(value, Path) and hint is not Path:
             value = str(value)
         elif isinstance(value, list) and value and isinstance(value[0], Path):
@@ -114,6 +127,9 @@ def _typer_parameter(typer: Any, f: dataclasses.Field, spec: Spec, hint: Any):
     default = default_of(f)
     if spec.parse is not None and default is not None:
         kind, default = str, None  # shown as the parse hook's text form; None = the field's default
+    if spec.choices:  # typer shows and checks an Enum's values: [onnxruntime|litert]
+        kind = enum.Enum(f.name.title(), {c: c for c in spec.choices}, type=str)
+        default = kind(default) if default is not None else None
     if spec.argument:
         info = typer.Argument(help=help_text(spec), show_default=False,
                               metavar=f.name.upper())

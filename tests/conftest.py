@@ -14,6 +14,7 @@ or $MNIST_EDGE_DATA_DIR. Tests that need them skip where they are absent, except
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -69,10 +70,17 @@ def needs_torch():
 
 @pytest.fixture(scope="session")
 def project_wheel(tmp_path_factory) -> Path:
-    """The project's wheel, built from this checkout (it carries the shipped artifacts)."""
-    out = tmp_path_factory.mktemp("wheel")
+    """The project's wheel, built from a copy of this checkout's files (it carries the shipped
+    artifacts); the build's own build/ folder lands in the copy, never in the checkout."""
+    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheel")
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=REPO, capture_output=True, check=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        if (REPO / name).is_file():  # a file deleted but not yet staged is listed too
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-                    str(REPO)], check=True)
+                    str(source)], check=True)
     (wheel,) = out.glob("mnist_edge-*.whl")
     return wheel
 

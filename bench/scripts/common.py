@@ -20,6 +20,24 @@ def machine() -> dict:
     return system_info()
 
 
+def splice(path: Path, tag: str, body: str) -> bool:
+    """Replace the text between <!-- TAG:start --> and <!-- TAG:end --> in `path` (the README
+    tables the scripts regenerate); False if the file or the markers are absent."""
+    import re
+
+    from mnist_edge.atomic import atomic_write_text
+
+    start, end = f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
+    if not path.is_file():
+        return False
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        return False
+    atomic_write_text(path, pattern.sub(lambda _: f"{start}\n{body}{end}", text))
+    return True
+
+
 def run_child(argv: list[str], cwd: Path = REPO, env: dict | None = None) -> tuple[float, int, str]:
     """Run one child process -> (wall seconds, its own peak RSS in bytes, stderr); exits if it fails."""
     import os

@@ -4,9 +4,12 @@ What it is: --count photos per condition x severity (mnist_edge.synth.photos), 2
 digits (synth.small) and non-digits (synth.nondigits), all from a fixed seed and from the
 validation digits (train indices 50000-59999); each goes through the old preprocessing (the one
 of git commit --before-ref, loaded from git) and the new (mnist_edge.image), then the shipped INT8
-model. A digit counts as read when it is not refused and the top class is its label. Writes
-bench/results/photos.json, photos.md, and photos_hard.png (photo | what the network saw, for
-the new pipeline's misses). Also times decode / preprocess / inference per photo.
+model; "shipped" is the new pipeline with the model's own not-a-digit threshold (its
+min_confidence), which is what `predict` and the API answer. A digit counts as read when it is
+not refused and the top class is its label. Writes bench/results/photos.json, photos.md,
+photos_hard.png (photo | what the network saw, for the new pipeline's misses), and the
+per-condition summary between <!-- photos-table:start/end --> in README.md. Also times decode /
+preprocess / inference per photo.
 What it isn't: a test (tests/test_photos.py holds floors), or the real held-out photos.
 
     python -m mnist_edge.bench.scripts.photos [--count 40] [--seed 0] [--data-dir DIR] [--before-ref 070880e]
@@ -31,8 +34,8 @@ from mnist_edge.data.mnist import load_split
 from mnist_edge.errors import UserError
 from mnist_edge.image.digit import fit_digit
 from mnist_edge.image.load import load_image
-from mnist_edge.model.session import OnnxModel
-from mnist_edge.bench.scripts.common import REPO
+from mnist_edge.model.session import OnnxModel, softmax
+from mnist_edge.bench.scripts.common import REPO, splice
 from mnist_edge.synth import nondigits, photos, small, strokes
 
 VALIDATION = slice(50000, 60000)
@@ -48,7 +51,8 @@ def old_pipeline(ref: str):
 
 
 def run_both(images: list[Image.Image], old, model: OnnxModel) -> dict[str, tuple[np.ndarray, list, np.ndarray]]:
-    """-> {pipeline: ((n,) predicted digit or -1 if refused, reasons, (n, 28, 28) seen)}."""
+    """-> {pipeline: ((n,) predicted digit or -1 if refused, reasons, (n, 28, 28) seen)} for
+    old, new, and shipped (new + the model's min_confidence)."""
     out = {}
     for name in ("old", "new"):
         seen, reasons = np.zeros((len(images), 28, 28), np.float32), []
@@ -62,8 +66,12 @@ def run_both(images: list[Image.Image], old, model: OnnxModel) -> dict[str, tupl
                 fitted = fit_digit(img)
                 seen[i], reason = fitted.pixels, fitted.reason
             reasons.append(reason)
-        digits = model.predict_logits(seen[:, None]).argmax(1)
-        out[name] = (np.where([r is None for r in reasons], digits, -1), reasons, seen)
+        probs = softmax(model.predict_logits(seen[:, None]))  # (n, 10)
+        out[name] = (np.where([r is None for r in reasons], probs.argmax(1), -1), reasons, seen)
+    digits, reasons, seen = out["new"]
+    unsure = probs.max(1) < float(model.metadata.get("min_confidence", 0.0))
+    out["shipped"] = (np.where(unsure, -1, digits),
+                      [r or ("unsure" if u else None) for r, u in zip(reasons, unsure)], seen)
     return out
 
 
@@ -157,20 +165,52 @@ def contact_sheet(hard: list, path: Path, limit: int = 96) -> None:
 
 
 def markdown(rows: list, nonrows: list, timings: dict) -> str:
-    lines = ["| group | condition | severity | n | old | new | new refused |", "|---|---|---|---|---|---|---|"]
+    lines = ["| group | condition | severity | n | old | new | shipped | shipped refused |",
+             "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['group']} | {r['condition']} | {r['severity']} | {r['n']} | {r['old']:.1%} | {r['new']:.1%} "
-              f"| {r['new_refused']:.1%} |" for r in rows]
-    for group in ("photo", "28x28"):
-        sub = [r for r in rows if r["group"] == group]
-        lines.append(f"| **{group} mean** | | | {sum(r['n'] for r in sub)} | {np.mean([r['old'] for r in sub]):.1%} "
-                     f"| {np.mean([r['new'] for r in sub]):.1%} | {np.mean([r['new_refused'] for r in sub]):.1%} |")
-    lines += ["", "| non-digit | n | refused old | refused new | new reasons |", "|---|---|---|---|---|"]
-    lines += [f"| {r['kind']} | {r['n']} | {r['old_refused']:.0%} | {r['new_refused']:.0%} | {r['new_reasons']} |"
-              for r in nonrows]
+              f"| {r['shipped']:.1%} | {r['shipped_refused']:.1%} |" for r in rows]
+    lines += means(rows)
+    lines += ["", *nondigit_table(nonrows)]
     lines += ["", "| file | decode ms | preprocess old ms | preprocess new ms | inference ms | new / decode |",
               "|---|---|---|---|---|---|"]
     lines += [f"| {k} | {v['decode']} | {v['preprocess_old']} | {v['preprocess_new']} | {v['inference']} "
               f"| {v['new_over_decode']} |" for k, v in timings.items()]
+    return "\n".join(lines) + "\n"
+
+
+def means(rows: list) -> list[str]:
+    out = []
+    for group in ("photo", "28x28"):
+        sub = [r for r in rows if r["group"] == group]
+        cells = " | ".join(f"{np.mean([r[k] for r in sub]):.1%}" for k in ("old", "new", "shipped", "shipped_refused"))
+        out.append(f"| **{group} mean** | | | {sum(r['n'] for r in sub)} | {cells} |")
+    return out
+
+
+def nondigit_table(nonrows: list) -> list[str]:
+    lines = ["| non-digit | n | refused old | refused new | refused shipped | shipped reasons |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {r['kind']} | {r['n']} | {r['old_refused']:.0%} | {r['new_refused']:.0%} "
+              f"| {r['shipped_refused']:.0%} | {r['shipped_reasons']} |" for r in nonrows]
+    share = np.mean([r["shipped_refused"] for r in nonrows])
+    return lines + [f"| **all** | {sum(r['n'] for r in nonrows)} | | | {share:.0%} | |"]
+
+
+def readme_table(rows: list, nonrows: list, result: dict) -> str:
+    """The README's summary: each condition's mean over its severities, then the non-digits."""
+    lines = ["| group | condition | n | before | now (shipped) | refused |", "|---|---|---|---|---|---|"]
+    for group, condition in dict.fromkeys((r["group"], r["condition"]) for r in rows):
+        sub = [r for r in rows if (r["group"], r["condition"]) == (group, condition)]
+        lines.append(f"| {group} | {condition} | {sum(r['n'] for r in sub)} | {np.mean([r['old'] for r in sub]):.1%} "
+                     f"| {np.mean([r['shipped'] for r in sub]):.1%} | {np.mean([r['shipped_refused'] for r in sub]):.1%} |")
+    for group in ("photo", "28x28"):
+        sub = [r for r in rows if r["group"] == group]
+        lines.append(f"| **{group}** | **mean** | {sum(r['n'] for r in sub)} | {np.mean([r['old'] for r in sub]):.1%} "
+                     f"| **{np.mean([r['shipped'] for r in sub]):.1%}** | {np.mean([r['shipped_refused'] for r in sub]):.1%} |")
+    lines += ["", *nondigit_table(nonrows), "",
+              f"Measured {result['measured_at']} by `{result['command']}` (model {result['model']}, "
+              f"seed {result['seed']}, {result['count']} per condition and severity; every column and "
+              "the timing in bench/results/photos.md)."]
     return "\n".join(lines) + "\n"
 
 
@@ -193,13 +233,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         timings = timing(images, old, model, Path(tmp))
     result = {"measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-              "command": " ".join(sys.argv), "model": Path(model.path).name, "seed": args.seed,
+              "command": " ".join(["python -m mnist_edge.bench.scripts.photos", *sys.argv[1:]]), "model": Path(model.path).name, "seed": args.seed,
               "count": args.count, "before_ref": args.before_ref, "wall_s": round(time.perf_counter() - start, 1),
               "digits": rows, "nondigits": nonrows, "timing_ms": timings}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out.with_suffix(".json"), json.dumps(result, indent=2) + "\n")
     atomic_write_text(args.out.with_suffix(".md"), markdown(rows, nonrows, timings))
     contact_sheet(hard, args.out.with_name(args.out.name + "_hard.png"))
+    splice(REPO / "README.md", "photos-table", readme_table(rows, nonrows, result))
     print(markdown(rows, nonrows, timings))
 
 

@@ -120,8 +120,8 @@ def main(argv: list[str]) -> None:
         render(args.paths[0], args.count, data_dir=args.data_dir)
         return
     step = threshold if args.step == "threshold" else score
-    for model in args.paths[1:]:
-        print(json.dumps(step(args.paths[0], model), indent=1))
+    # one JSON document (a list, one entry per model), so that `> results.json` stays valid
+    print(json.dumps([step(args.paths[0], model) for model in args.paths[1:]], indent=1))
 
 
 if __name__ == "__main__":

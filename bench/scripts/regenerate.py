@@ -1,7 +1,7 @@
 """Regenerate the README's performance table on this machine, from scratch, from the shipped models.
 
 What it is: runs the real `mnist-edge bench` on the shipped models in artifacts/ (train-free;
-or the export in --models-dir), with
+or the export in --models-dir) on every installed runtime (onnxruntime, LiteRT, OpenVINO), with
 per-operator profiles, into bench/results/bench.json; then a bare `session.run` loop on
 each model at batch 1 (one thread, the runtime's own session) to check the bench's own
 overhead, into bench/results/overhead.json; then writes the markdown table with the machine
@@ -19,22 +19,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from mnist_edge.bench.scripts.common import REPO
+from mnist_edge.bench.backends import display
+from mnist_edge.bench.scripts.common import REPO, splice
 from mnist_edge.bench.stats import percentile
 
 from mnist_edge.atomic import atomic_write_text
-from mnist_edge.contract import CARD_JSON, MODEL_FILES
+from mnist_edge.backends import litert_installed
+from mnist_edge.contract import CARD_JSON, MODEL_FILES, TFLITE_FILES
 from mnist_edge.model.session import OnnxModel
 
 RESULTS = REPO / "bench" / "results"
-START, END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
 BARE_ROUNDS, BARE_BLOCK_S = 20, 0.25
 
 
@@ -42,7 +42,9 @@ def run_bench(args) -> dict:
     """`mnist-edge bench` through its console script; returns the JSON report it wrote."""
     out = RESULTS / "bench.json"
     cli = Path(sys.executable).parent / "mnist-edge"
-    models = [str(Path(args.models_dir, MODEL_FILES[p])) for p in ("fp32", "int8")] if args.models_dir else []
+    kinds = (MODEL_FILES, TFLITE_FILES) if litert_installed() else (MODEL_FILES,)
+    models = [str(Path(args.models_dir, files[p])) for files in kinds for p in ("fp32", "int8")
+              if Path(args.models_dir, files[p]).is_file()] if args.models_dir else []
     cmd = [str(cli), "bench", *models, "--seconds", str(args.seconds), "--cold-starts", "5", "--profile",
            "--json", str(out.relative_to(REPO))]
     if args.data_dir:
@@ -92,12 +94,12 @@ def overhead(report: dict) -> dict:
 
 
 def card_accuracy(report: dict) -> dict[str, float]:
-    """precision -> test accuracy, from the model_card.json beside the benchmarked models."""
+    """file name -> test accuracy, from the model_card.json beside the benchmarked models."""
     card = Path(report["models"][0]["path"]).parent / CARD_JSON
     if not card.is_file():
         return {}
     models = json.loads(card.read_text()).get("models", {})
-    return {entry["precision"]: entry.get("test_accuracy") for entry in models.values()}
+    return {name: entry.get("test_accuracy") for name, entry in models.items()}
 
 
 def fmt_ips(v: float) -> str:
@@ -112,13 +114,14 @@ def load(system: dict) -> str:
 
 
 def model_row(m: dict, accuracy: float | None) -> str:
+    accuracy = m.get("accuracy", accuracy)  # measured by the bench on the test set, else the card's
     cold = m.get("cold_start") or {}
     start = process = rss = "-"
     if cold:
         start = " + ".join(f"{1e3 * cold[k]:.0f}" for k in ("import_s", "session_s", "first_run_s"))
         process, rss = f"{1e3 * cold['process_s']:.0f}", f"{cold['peak_rss_bytes'] / 2**20:.0f}"
     acc = f"{100 * accuracy:.2f}%" if accuracy else "-"
-    return f"| {m['label'].upper()} | {m['file_bytes'] / 1024:.0f} KiB | {acc} | {start} | {process} | {rss} |"
+    return f"| {display(m)} | {m['file_bytes'] / 1024:.0f} KiB | {acc} | {start} | {process} | {rss} |"
 
 
 def table(report: dict, over: dict) -> str:
@@ -131,23 +134,25 @@ def table(report: dict, over: dict) -> str:
     labels = [m["label"] for m in report["models"]]
     lines = [f"Measured {report['created_utc']} on **{s['cpu']}{board}** ({s['machine']}, "
              f"{s['usable_cores']} usable cores; flags: {flags}), {s['os']}, Python {s['python']}, "
-             f"onnxruntime {s['onnxruntime']} ({s['execution_provider']}); {load(s)}; inputs: "
+             f"{runtimes(report)}; {load(s)}; inputs: "
              f"{'MNIST test images' if report['inputs']['source'] == 'mnist-test' else 'random pixels'}. "
              f"Command: `{report['command']}`. Models: "
-             + ", ".join(f"`{m['path']}` (SHA-256 {m['sha256'][:12]}...)" for m in report["models"]
-                         if m["kind"] == "onnxruntime") + ".", ""]
+             + ", ".join(dict.fromkeys(f"`{m['path']}` (SHA-256 {m['sha256'][:12]}...)"
+                                       for m in report["models"] if m["kind"] != "torch")) + ".", ""]
     head = ["model", "threads", "batch-1 p50 / p90 / p99 (ms)"] + [f"img/s @ batch {b}" for b in settings["batches"]]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * 2 + "---:|" * (len(head) - 2)]
+    names = {m["label"]: display(m) for m in report["models"]}
     for label in labels:
         for t in settings["threads"]:
             one = res.get((label, t, 1))
             lat = " / ".join(f"{one['latency_ms'][k]:.3f}" for k in ("p50", "p90", "p99")) if one else "-"
             ips = [fmt_ips(res[(label, t, b)]["throughput_ips"]) for b in settings["batches"]]
-            lines.append(f"| {label.upper()} | {t} | {lat} | " + " | ".join(ips) + " |")
+            lines.append(f"| {names[label]} | {t} | {lat} | " + " | ".join(ips) + " |")
     lines += ["", "| model | file | test accuracy | cold start: import + session + 1st run (ms) | process (ms) "
               "| peak RSS (MiB) |", "|---|---:|---:|---:|---:|---:|"]
     for m in report["models"]:
-        lines.append(model_row(m, acc.get(m["precision"]) if m["kind"] == "onnxruntime" else None))
+        lines.append(model_row(m, acc.get(Path(m["path"]).name) if m["kind"] != "torch" else None))
+    lines += side_by_side(report, res)
     ratios = [q for q in report["ratios"] if q["model"] == "int8"]
     if ratios:
         lines += ["", "INT8 / FP32: " + "; ".join(
@@ -162,16 +167,32 @@ def table(report: dict, over: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def splice(path: Path, body: str) -> bool:
-    """Replace the text between the markers in `path`; False if the file or markers are absent."""
-    if not path.is_file():
-        return False
-    text = path.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
-    if not pattern.search(text):
-        return False
-    atomic_write_text(path, pattern.sub(lambda _: f"{START}\n{body}{END}", text))
-    return True
+def runtimes(report: dict) -> str:
+    """'onnxruntime 1.32.0 (CPUExecutionProvider), ai-edge-litert 2.3.0, openvino 2026.4.1'."""
+    s, found = report["system"], report.get("runtimes") or {}
+    others = [f"{k} {v}" for k, v in found.items() if k not in ("mnist_edge", "python", "onnxruntime")
+              and v != "absent"]
+    return ", ".join([f"onnxruntime {s['onnxruntime']} ({s['execution_provider']})", *others])
+
+
+def side_by_side(report: dict, res: dict) -> list[str]:
+    """One thread, each row against onnxruntime INT8 (the shipped default): batch-1 p50 and the
+    largest batch's throughput; empty without an onnxruntime INT8 row or a second runtime."""
+    base = "int8"
+    big = max(report["settings"]["batches"])
+    if (base, 1, 1) not in res or (base, 1, big) not in res or len({m["kind"] for m in report["models"]}) < 2:
+        return []
+    b1, bb = res[(base, 1, 1)]["latency_ms"]["p50"], res[(base, 1, big)]["throughput_ips"]
+    out = ["", f"Runtimes side by side, 1 thread, against onnxruntime INT8 (>1 = faster): "
+           f"batch-1 p50 latency and batch-{big} throughput.", "",
+           f"| model | batch-1 p50 (µs) | img/s @ batch {big} | batch 1 vs ORT INT8 | batch {big} vs ORT INT8 |",
+           "|---|---:|---:|---:|---:|"]
+    for m in report["models"]:
+        one, many = res.get((m["label"], 1, 1)), res.get((m["label"], 1, big))
+        if one and many:
+            p50, ips = one["latency_ms"]["p50"], many["throughput_ips"]
+            out.append(f"| {display(m)} | {1e3 * p50:.1f} | {fmt_ips(ips)} | {b1 / p50:.2f}x | {ips / bb:.2f}x |")
+    return out
 
 
 def main() -> None:
@@ -194,7 +215,7 @@ def main() -> None:
         atomic_write_text(RESULTS / "overhead.json", json.dumps(over, indent=2) + "\n")
     body = table(report, over)
     atomic_write_text(RESULTS / "bench.md", body)
-    spliced = [str(p.relative_to(REPO)) for p in (REPO / "bench" / "README.md", REPO / "README.md") if splice(p, body)]
+    spliced = [str(p.relative_to(REPO)) for p in (REPO / "bench" / "README.md", REPO / "README.md") if splice(p, "bench-table", body)]
     print(body)
     print(f"wrote bench/results/bench.json, overhead.json, bench.md; table updated in: {', '.join(spliced) or 'nothing'}")
 

@@ -1,7 +1,8 @@
 """`mnist-edge eval`: one or more models on the MNIST test set, side by side.
 
 What it is: accuracy, per-class accuracy, the confusion matrix and inference throughput of
-each model (the time of session.run alone, after one warm-up batch: no file reading or
+each model on the chosen backend (--backend: onnxruntime or litert, mnist_edge.backends; the
+time of the runtime's runs alone, after one warm-up batch: no file reading or
 pixel conversion), rendered as rich tables or one JSON object; the card's recorded
 accuracy beside the measured one where the model card lists it.
 What it isn't: the data reader (mnist_edge.data.mnist), the plot (mnist_edge.cli.plots), or a
@@ -19,22 +20,26 @@ import numpy as np
 from mnist_edge.contract import NUM_CLASSES
 from mnist_edge.data import DATA_DIR_HELP
 from mnist_edge.calibration import expected_calibration_error, reliability_bins
-from mnist_edge.model.session import CHUNK, OnnxModel, as_model_input, softmax
-from mnist_edge.options import option
+from mnist_edge.model.session import CHUNK, as_model_input, softmax
+from mnist_edge.options import backend_option, option
 
 
 @dataclass
 class EvalConfig:
-    model: list[str] = option(factory=list, help="ONNX model to evaluate; repeat it to compare "
-                              "models side by side (default: the shipped FP32 and INT8 models).",
+    model: list[str] = option(factory=list, help="Model to evaluate (.onnx, or .tflite with "
+                              "--backend litert); repeat it to compare models side by side "
+                              "(default: the backend's shipped FP32 and INT8 models).",
                               cli_type=list[Path])
     data_dir: str | None = option(None, DATA_DIR_HELP, cli_type=Path)
     limit: int = option(0, "Quick mode: only the first N test images; 0 = all 10,000.", min=0)
-    threads: int = option(1, "onnxruntime intra-op threads; 0 = one per core.", min=0)
-    batch_size: int = option(256, "Images per session.run call.", min=1)
+    threads: int = option(1, "Inference threads (onnxruntime intra-op, LiteRT's); 0 = the "
+                          "runtime's default.", min=0)
+    batch_size: int = option(CHUNK, "Images per run of the model (the runtime's own chunk by "
+                             "default: the fastest measured, bench/INT8.md).", min=1)
     plot: str | None = option(None, "Also write the confusion matrices and reliability diagrams to this PNG file.",
                               cli_type=Path)
     json_out: bool = option(False, "Print one JSON object instead of tables.", flags=("--json",))
+    backend: str = backend_option()
 
 
 def run_eval(cfg: EvalConfig) -> int:
@@ -46,10 +51,11 @@ def run_eval(cfg: EvalConfig) -> int:
 
     from mnist_edge.data.mnist import load_split
     from mnist_edge.labels import distinct_names
-    from mnist_edge.model.check import shipped_model
+    from mnist_edge.backends import open_backend, shipped_path
 
-    paths = cfg.model or [shipped_model("fp32"), shipped_model("int8")]
-    models = [OnnxModel(p, threads=cfg.threads) for p in paths]  # all checked before the data is read
+    paths = cfg.model or [shipped_path(cfg.backend, "fp32"), shipped_path(cfg.backend, "int8")]
+    models = [open_backend(cfg.backend, p, threads=cfg.threads)  # checked before the data is read
+              for p in paths]
     test = load_split("test", cfg.data_dir)
     n = cfg.limit or len(test.labels)
     results = [score_model(m, test.images[:n], test.labels[:n], threads=cfg.threads,
@@ -78,6 +84,7 @@ class EvalResult:
     name: str  # the model file's name (with parent folders when another model shares it)
     path: str
     precision: str  # 'fp32' or 'int8'
+    backend: str  # 'onnxruntime' or 'litert'
     images: int
     accuracy: float
     per_class: np.ndarray  # (10,) accuracy of each true digit (nan where it has no images)
@@ -95,7 +102,8 @@ class EvalResult:
 
     def to_dict(self) -> dict:
         return {
-            "model": self.name, "path": self.path, "precision": self.precision, "images": self.images,
+            "model": self.name, "path": self.path, "precision": self.precision,
+            "backend": self.backend, "images": self.images,
             "accuracy": self.accuracy, "card_accuracy": self.card_accuracy,
             "per_class_accuracy": [None if np.isnan(a) else float(a) for a in self.per_class],
             "confusion": self.confusion.tolist(), "inference_s": self.seconds,
@@ -110,9 +118,9 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     return np.bincount(flat, minlength=NUM_CLASSES**2).reshape(NUM_CLASSES, NUM_CLASSES)
 
 
-def score_model(model: OnnxModel, images_u8: np.ndarray, labels: np.ndarray, threads: int,
-             batch: int = CHUNK) -> EvalResult:
-    """(N, 28, 28) uint8 test images and (N,) labels -> the model's EvalResult."""
+def score_model(model, images_u8: np.ndarray, labels: np.ndarray, threads: int,
+                batch: int = CHUNK) -> EvalResult:
+    """A Backend (mnist_edge.backends), (N, 28, 28) uint8 test images and (N,) labels -> its EvalResult."""
     pixels = as_model_input(images_u8)  # (N, 1, 28, 28) float32
     model.predict_logits(pixels[:batch], chunk=batch)  # warm-up: first-run allocations untimed
     start = time.perf_counter()
@@ -123,10 +131,10 @@ def score_model(model: OnnxModel, images_u8: np.ndarray, labels: np.ndarray, thr
     per_class_total = confusion.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_class = np.diag(confusion) / per_class_total  # (10,), nan where a digit is absent
-    card = model.checked.card or {}
+    card = model.card or {}
     return EvalResult(
-        name=model.path.name, path=str(model.path), precision=model.checked.precision,
-        images=len(labels), accuracy=float(np.trace(confusion) / max(len(labels), 1)),
+        name=model.path.name, path=str(model.path), precision=model.precision,
+        backend=model.name, images=len(labels), accuracy=float(np.trace(confusion) / max(len(labels), 1)),
         per_class=per_class, confusion=confusion, seconds=seconds, threads=threads, batch=batch,
         card_accuracy=card.get("test_accuracy"), ece=expected_calibration_error(probs, labels),
         reliability=reliability_bins(probs, labels))
@@ -136,7 +144,8 @@ def render(results: list[EvalResult], console) -> None:
     """Print the summary, per-class and confusion tables on a rich Console."""
     from rich.table import Table
 
-    summary = Table(title=f"MNIST test set, {results[0].images:,} images", title_justify="left")
+    summary = Table(title=f"MNIST test set, {results[0].images:,} images, on {results[0].backend}",
+                    title_justify="left")
     summary.add_column("")
     for r in results:
         summary.add_column(f"{r.name} ({r.precision.upper()})", justify="right")

@@ -26,11 +26,12 @@ class _NoExit(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _NoExit(prog="mnist-edge predict", add_help=False, allow_abbrev=False)
     parser.add_argument("images", nargs="+")
-    for flag, dest, kind, default, _ in argparse_options(PredictConfig):
+    for flag, dest, kind, default, spec in argparse_options(PredictConfig):
         if kind is bool:
             parser.add_argument(flag, dest=dest, action="store_true")
         else:
-            parser.add_argument(flag, dest=dest, type=kind, default=default)
+            parser.add_argument(flag, dest=dest, type=kind, default=default,
+                                choices=spec.choices or None)
     return parser
 
 

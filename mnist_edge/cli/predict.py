@@ -24,7 +24,7 @@ from typing import TextIO
 
 from mnist_edge.cli.inputs import Problem, expand_inputs
 from mnist_edge.errors import UserError
-from mnist_edge.options import option
+from mnist_edge.options import backend_option, option
 
 CHUNK = 256  # images preprocessed and run per batch: bounded memory
 
@@ -34,8 +34,8 @@ class PredictConfig:
     images: list[str] = option(factory=list, help="Image files, folders (their images, not "
                                "recursive) or globs such as 'scans/*.jpg'.", argument=True,
                                required=True)
-    model: str | None = option(None, "ONNX model to run (default: the shipped INT8 model).",
-                               cli_type=Path)
+    model: str | None = option(None, "Model to run: .onnx, or .tflite with --backend litert "
+                               "(default: the shipped INT8 model).", cli_type=Path)
     top_k: int = option(1, "Show the K most likely digits with their probabilities.", min=1, max=10)
     json_lines: bool = option(False, "One JSON object per image per line (the module's docstring "
                                      "shows them).", flags=("--json",))
@@ -44,7 +44,9 @@ class PredictConfig:
     min_confidence: float | None = option(None, "Report 'not a digit (unsure)' below this "
                                           "probability (default: the model's own threshold).",
                                           min=0.0, max=1.0)
-    threads: int = option(1, "onnxruntime intra-op threads; 0 = one per core.", min=0)
+    threads: int = option(1, "Inference threads (onnxruntime intra-op, LiteRT's); 0 = the "
+                          "runtime's default.", min=0)
+    backend: str = backend_option()
 
 
 def run_predict(cfg: PredictConfig, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
@@ -60,7 +62,8 @@ def run_predict(cfg: PredictConfig, out: TextIO = sys.stdout, err: TextIO = sys.
             isinstance(i, Problem) and i.skipped for i in items):
         raise UserError(f"no image files in {' '.join(cfg.images)}")
     if reader is None:  # a DigitReader may be handed in (tests, embedding programs)
-        reader = load(cfg.model, threads=cfg.threads, min_confidence=cfg.min_confidence)
+        reader = load(cfg.model, threads=cfg.threads, min_confidence=cfg.min_confidence,
+                      backend=cfg.backend)
     paths = [i for i in items if isinstance(i, Path)]
     report = Report(cfg, out, err, width=max((len(printable(p)) for p in paths), default=4))
     saved: set[str] = set()

@@ -26,7 +26,7 @@ from typing import TextIO
 from mnist_edge.cli.inputs import Problem, expand_inputs
 from mnist_edge.cli.predict import Report, _unique_name, printable
 from mnist_edge.errors import UserError
-from mnist_edge.options import option
+from mnist_edge.options import backend_option, option
 
 
 @dataclass
@@ -34,15 +34,17 @@ class ReadConfig:
     images: list[str] = option(factory=list, help="Photos of one handwritten line of 1-12 digits: "
                                "files, folders (their images, not recursive) or globs such as "
                                "'forms/*.jpg'.", argument=True, required=True)
-    model: str | None = option(None, "ONNX model to run (default: the shipped INT8 model).",
-                               cli_type=Path)
+    model: str | None = option(None, "Model to run: .onnx, or .tflite with --backend litert "
+                                     "(default: the backend's shipped INT8 model).", cli_type=Path)
     json_lines: bool = option(False, "One JSON object per image per line (the module's docstring "
                                      "shows them).", flags=("--json",))
     annotate: str | None = option(None, "Folder to write each photo into as STEM.png with the "
                                         "digits' boxes and digits drawn.", cli_type=Path)
     min_confidence: float | None = option(None, "Show a digit as '?' below this probability "
                                           "(default: the model's own threshold).", min=0.0, max=1.0)
-    threads: int = option(1, "onnxruntime intra-op threads; 0 = one per core.", min=0)
+    threads: int = option(1, "Inference threads (onnxruntime intra-op, LiteRT's); 0 = the "
+                          "runtime's default.", min=0)
+    backend: str = backend_option()
 
 
 def run_read(cfg: ReadConfig, out: TextIO = sys.stdout, err: TextIO = sys.stderr, reader=None) -> int:
@@ -57,7 +59,8 @@ def run_read(cfg: ReadConfig, out: TextIO = sys.stdout, err: TextIO = sys.stderr
             isinstance(i, Problem) and i.skipped for i in items):
         raise UserError(f"no image files in {' '.join(cfg.images)}")
     if reader is None:
-        reader = load(cfg.model, threads=cfg.threads, min_confidence=cfg.min_confidence)
+        reader = load(cfg.model, threads=cfg.threads, min_confidence=cfg.min_confidence,
+                      backend=cfg.backend)
     paths = [i for i in items if isinstance(i, Path)]
     report = ReadReport(cfg, out, err, width=max((len(printable(p)) for p in paths), default=4))
     taken: set[str] = set()

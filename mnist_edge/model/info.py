@@ -24,7 +24,7 @@ def model_info(path: str | os.PathLike | None) -> dict:
     problems = contract_problems(proto)
     return {
         "file": str(checked.path),
-        "shipped": _is_shipped(checked.path),
+        "shipped": is_shipped(checked.path),
         "bytes": len(checked.data),
         "sha256": checked.sha256,
         "card": str(checked.card_path) if checked.card_path else None,
@@ -44,7 +44,7 @@ def model_info(path: str | os.PathLike | None) -> dict:
     }
 
 
-def _is_shipped(path) -> bool:
+def is_shipped(path) -> bool:
     """Whether this is one of the models installed with mnist-edge (what predict uses by default)."""
     from mnist_edge.model.check import artifacts_dir
 

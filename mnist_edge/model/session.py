@@ -2,8 +2,9 @@
 
 What it is: OnnxModel (a CPU session with a fixed thread count and no busy-waiting, so it
 behaves on a shared Raspberry Pi, over a model that passed mnist_edge.model.check first; by
-default the shipped INT8 model), batched logits, softmax, and test-set accuracy. Numpy and
-onnxruntime only; this is what the edge device installs.
+default the shipped INT8 model), batched logits, softmax (mnist_edge.calibration's,
+re-exported), and test-set accuracy. Numpy and onnxruntime only; this is what the edge
+device installs.
 What it isn't: image files or preprocessing of photos (the model takes MNIST-style pixels),
 the checks themselves (mnist_edge.model.check), or anything of export (mnist_edge.export).
 """
@@ -17,11 +18,13 @@ import os
 import numpy as np
 import onnxruntime as ort
 
+from mnist_edge.calibration import softmax  # noqa: F401  (one definition; importers of session keep it)
 from mnist_edge.contract import IMAGE_SHAPE, NUM_CLASSES
 from mnist_edge.errors import UserError
 from mnist_edge.model.check import read_model, shipped_model
 
-CHUNK = 256  # images per session.run: bounded memory, batch large enough to be fast
+CHUNK = 32  # images per session.run: at 256 the FP32 head's maps leave the cache; 32 is 1.1-1.4x
+# faster over many images, same logits (bench/INT8.md, bench/results/int8_floor.json)
 
 
 def as_model_input(images_u8: np.ndarray) -> np.ndarray:
@@ -112,11 +115,6 @@ def ort_message(error: Exception) -> str:
     return text[:300]
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """(N, 10) logits -> (N, 10) probabilities (rows sum to 1), computed stably in float64."""
-    z = np.asarray(logits, dtype=np.float64)
-    z = np.exp(z - z.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)
 
 
 def predict_labels(model: OnnxModel, images_u8: np.ndarray) -> np.ndarray:

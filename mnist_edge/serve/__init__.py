@@ -53,7 +53,8 @@ def run_server(cfg) -> None:
     from mnist_edge.serve.app import build_app
     from mnist_edge.serve.limits import Limits
 
-    reader = mnist_edge.load(model=cfg.model, threads=cfg.threads)  # UserError here: before any socket opens
+    reader = mnist_edge.load(model=cfg.model, threads=cfg.threads,  # UserError here: before any socket opens
+                             backend=cfg.backend)
     limits = Limits(workers=cfg.workers or default_workers()).from_environment()
     quiet_pillow_bomb_warning()
     app = build_app(reader, limits)

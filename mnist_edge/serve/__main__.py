@@ -22,7 +22,8 @@ def parse(argv: list[str] | None) -> ServeConfig:
         if kind is bool:
             parser.add_argument(flag, dest=dest, action="store_true", help=help_text(spec))
         else:
-            parser.add_argument(flag, dest=dest, type=kind, default=default, help=help_text(spec))
+            parser.add_argument(flag, dest=dest, type=kind, default=default, help=help_text(spec),
+                                choices=spec.choices or None)
     values = vars(parser.parse_args(argv))
     for flag, dest, _, _, spec in argparse_options(ServeConfig):
         value = values[dest]

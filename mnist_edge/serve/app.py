@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from mnist_edge.model.info import model_info
+from mnist_edge.backends.info import backend_info
 from mnist_edge.serve import page
 from mnist_edge.serve.inference import Pool, predict_images, read_images
 from mnist_edge.serve.limits import ApiError, Limits, error_response, read_body
@@ -35,7 +35,7 @@ from mnist_edge.serve.uploads import query_options, split_images
 def build_app(reader, limits: Limits = Limits()) -> Starlette:
     metrics = Metrics()
     pool = Pool(limits, metrics)
-    info = model_info(reader.path)  # once: the model does not change while serving
+    info = backend_info(reader.backend)  # once: the model does not change while serving
     document = openapi_document(info)
 
     async def uploads(request: Request) -> tuple[list[bytes], list[str]]:

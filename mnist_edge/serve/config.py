@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnist_edge.options import option
+from mnist_edge.options import backend_option, option
 
 
 @dataclass
@@ -17,13 +17,14 @@ class ServeConfig:
     host: str = option("127.0.0.1", "Address to listen on; 0.0.0.0 = every interface "
                        "(a phone on the same network).")
     port: int = option(8000, "TCP port.", min=0, max=65535)
-    model: str | None = option(None, "ONNX model to serve (default: the shipped INT8 model).",
-                               cli_type=Path)
-    threads: int = option(1, "onnxruntime intra-op threads per inference call; 0 = one per core.",
-                          min=0)
+    model: str | None = option(None, "Model to serve: .onnx, or .tflite with --backend litert "
+                               "(default: the shipped INT8 model).", cli_type=Path)
+    threads: int = option(1, "Inference threads per call (onnxruntime intra-op, LiteRT's); 0 = "
+                          "the runtime's default.", min=0)
     workers: int | None = option(None, "Inference calls running at once (default: one per core, "
                                  "at most 4).", min=1)
     access_log: bool = option(False, "Log every request (/metrics counts them either way).")
+    backend: str = backend_option()
 
 
 def run_serve(cfg: ServeConfig) -> int:

@@ -35,7 +35,8 @@ def readme_example() -> str:
 
 
 def test_readme_example_runs_and_prints_what_it_says():
-    result = subprocess.run([sys.executable, "-c", readme_example()], cwd=REPO,
+    # -P: the installed mnist_edge (the wheel, where it is one), not the checkout's folder
+    result = subprocess.run([sys.executable, "-P", "-c", readme_example()], cwd=REPO,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

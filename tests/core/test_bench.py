@@ -23,7 +23,8 @@ from mnist_edge.model.check import shipped_model
 from mnist_edge.bench.profile import parse_trace
 from mnist_edge.bench.sysinfo import cpu_flags, cpu_model, read_cpuinfo
 
-TINY = ["--runs", "3", "--warmup", "1", "--cold-starts", "1", "--threads", "1", "--batch", "1,4"]
+TINY = ["--runs", "3", "--warmup", "1", "--cold-starts", "1", "--threads", "1", "--batch", "1,4",
+        "--backend", "onnxruntime"]  # the other runtimes' rows: test_bench_backends.py
 
 
 def run_cli(monkeypatch, capsys, *args) -> tuple[int, str, str]:

@@ -22,6 +22,7 @@ from helpers.clirun import ARTIFACTS, json_lines, mnist_edge
 from mnist_edge.api import DigitReader
 from mnist_edge.cli.predict import PredictConfig, run_predict
 from mnist_edge.image.preprocess import preprocess_file
+from mnist_edge.model.session import CHUNK as RUN_CHUNK
 
 SAMPLES = sorted((ARTIFACTS / "samples").glob("digit_*_idx*.png"))
 
@@ -170,7 +171,7 @@ def test_many_images_go_through_the_session_in_batches(tmp_path):
     for i in range(300):
         shutil.copyfile(SAMPLES[i % 10], tmp_path / f"{i:03d}_{SAMPLES[i % 10].name}")
     reader = DigitReader()
-    model = reader.model
+    model = reader.backend.model  # the onnxruntime backend's OnnxModel
     calls = []
     run = model.session.run
     model.session = type("Spy", (), {"run": lambda self, names, feed: calls.append(
@@ -178,7 +179,9 @@ def test_many_images_go_through_the_session_in_batches(tmp_path):
     out, err = io.StringIO(), io.StringIO()
     cfg = PredictConfig(images=[str(tmp_path)], json_lines=True)
     assert run_predict(cfg, out, err, reader=reader) == 0
-    assert calls == [256, 44]  # two session.run calls for 300 images, not 300
+    # predict reads 256 images at a time; the session runs them RUN_CHUNK at a time, not one by one
+    assert calls == [len(c) for n in (256, 44) for c in np.array_split(np.arange(n), range(RUN_CHUNK, n, RUN_CHUNK))]
+    assert sum(calls) == 300 and len(calls) < 300
     digits = [o["digit"] for o in json_lines(out.getvalue())]
     assert digits == [digit_of(SAMPLES[i % 10]) for i in range(300)]
 

@@ -19,7 +19,8 @@ from helpers.clirun import ARTIFACTS
 FORBIDDEN = ("torch", "onnx", "onnxscript")
 # predict's start-up path (bench/scripts/startup.py): none of these may load for a plain predict
 NOT_ON_PREDICT_PATH = ("typer", "rich", "pydantic", "pooch", "mnist_edge.data.mnist", "mnist_edge.data.download",
-                       "mnist_edge.cli.eval", "mnist_edge.cli.info", "numpy.ma", "importlib.resources")
+                       "mnist_edge.cli.eval", "mnist_edge.cli.info", "numpy.ma", "importlib.resources",
+                       "ai_edge_litert", "mnist_edge.backends.litert")  # LiteRT only when asked
 
 PROBE = """
 import atexit, json, sys

@@ -35,7 +35,7 @@ def digits(mnist_dir, reader):
     """(images, labels, {digit: indices read surely}) of the validation split."""
     train = load_split("train", mnist_dir)
     images, labels = train.images[50000:], train.labels[50000:]
-    probs = softmax(reader.model.predict_logits(images[:, None].astype(np.float32) / 255))
+    probs = softmax(reader.backend.predict_logits(images[:, None].astype(np.float32) / 255))
     sure = {d: np.flatnonzero((labels == d) & (probs.argmax(1) == d) & (probs.max(1) > SURE)) for d in range(10)}
     return images, labels, sure
 
@@ -116,8 +116,9 @@ def test_each_photo_is_one_session_run(reader, digits, monkeypatch):
     numbers = [number_photo(images, labels, rng, "touching", 5, picks=picks_for(t, sure, rng))
                for t in ("12345", "67890")]
     calls = []
-    run = reader.model.run
-    monkeypatch.setattr(reader.model, "run", lambda batch: calls.append(len(batch)) or run(batch))
+    session = reader.backend.model  # the onnxruntime backend's OnnxModel: one run() per session.run
+    run = session.run
+    monkeypatch.setattr(session, "run", lambda batch: calls.append(len(batch)) or run(batch))
     readings = reader.read_many([n.image for n in numbers])
     assert len(calls) == 2 and all(n > len(r.digits) for n, r in zip(calls, readings)), calls
 

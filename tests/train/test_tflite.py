@@ -93,7 +93,7 @@ def test_dynamic_batch_is_exact(exported, test_split, name):
     backend = LiteRTBackend(out / name)
     assert backend.fixed_batch is None and backend.layout == "nchw"
     pixels = as_model_input(test_split.images[:40])
-    whole = backend.predict_logits(pixels)  # one invoke of 40
+    whole = backend.predict_logits(pixels, chunk=40)  # one invoke of 40
     single = np.concatenate([backend.run(pixels[i : i + 1]) for i in range(40)])
     np.testing.assert_array_equal(whole, single)
     np.testing.assert_array_equal(backend.predict_logits(pixels, chunk=16), whole)
