@@ -7,11 +7,17 @@
     print(p.digit, p.probability)               # digit is None when it is not a digit (p.reason)
     for r in reader.predict_many(paths):        # batched: one session.run per 32 images
         print(r.to_dict())                      # the JSON objects of `mnist-edge predict --json`
+    n = reader.read("year.jpg")                 # a photo of one handwritten line of 1-12 digits
+    print(n.text, n.confidence)                 # "2026", the lowest digit probability; "?" unsure
+    print(n.to_dict())                          # the JSON object of `mnist-edge read --json`
 
 What it is: DigitReader (a checked model + the photo preprocessing) and its results, small
 dataclasses: Prediction (digit or None with a reason, probability, top-k, optionally the 28x28
-the network saw) and Failure (an input that could not be read). `predict` and `serve` are thin
-layers over it. The model runs on a backend (mnist_edge.backends: onnxruntime or litert).
+the network saw) and Failure (an input that could not be read); read() gives a Reading
+(mnist_edge.reading) of a photo of a number, its candidate digits (mnist_edge.image.segment,
+the same steps as predict's) run through the model in one batch. `predict`, `read` and
+`serve` are thin layers over it. The model runs on a backend (mnist_edge.backends:
+onnxruntime or litert).
 What it isn't: the preprocessing (mnist_edge.image), the checks or the runtimes
 (mnist_edge.model, mnist_edge.backends), or any output formatting beyond to_dict().
 """
@@ -31,8 +37,10 @@ from PIL import Image
 from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
 from mnist_edge.image.preprocess import preprocess_image
+from mnist_edge.image.segment import segment
 from mnist_edge.backends import DEFAULT_BACKEND, Backend, open_backend
 from mnist_edge.calibration import softmax  # not model.session: LiteRT runs need no onnxruntime
+from mnist_edge.reading import Reading, choose
 
 ImageInput = Union[str, os.PathLike, bytes, bytearray, memoryview, Image.Image, np.ndarray]
 REASONS = ("blank", "not_a_digit", "unsure")  # why a Prediction's digit is None
@@ -116,6 +124,33 @@ class DigitReader:
                        if isinstance(item, np.ndarray) else item)
         return out
 
+    def read(self, image: ImageInput) -> Reading:
+        """A photo of one handwritten line of digits -> Reading; UserError when none is found."""
+        (result,) = self.read_many([image])
+        if isinstance(result, Failure):
+            raise UserError(result.line())
+        return result
+
+    def read_many(self, images: Iterable[ImageInput],
+                  sources: Sequence[str] | None = None) -> list[Reading | Failure]:
+        """Photos of numbers -> a Reading or a Failure each, in order; one session.run per photo."""
+        images = list(images)
+        names = list(sources) if sources is not None else [source_name(i) for i in images]
+        return [self._read_one(image, name) for image, name in zip(images, names)]
+
+    def _read_one(self, image: ImageInput, name: str) -> Reading | Failure:
+        try:
+            with image_warnings(name):
+                seg = segment(open_image(image, name), name)
+        except UserError as e:
+            return Failure(name, str(e).removeprefix(f"{name}: "))
+        if not seg.marks:
+            return Failure(name, f"no digits found (blank image: {seg.reason})")
+        probs = self._probabilities(seg.pixels, one_run=True)  # (n, 10): every candidate, one run
+        if not np.all(np.isfinite(probs)):
+            return Failure(name, f"the model's output is not finite ({self.path})")
+        return choose(seg, probs, name, self.min_confidence)
+
     def _fit(self, image: ImageInput, name: str) -> np.ndarray | Prediction | Failure:
         try:
             with image_warnings(name):
@@ -125,9 +160,11 @@ class DigitReader:
         except UserError as e:
             return Failure(name, str(e).removeprefix(f"{name}: "))
 
-    def _probabilities(self, pixels: np.ndarray) -> np.ndarray:
-        """(n, 28, 28) -> (n, 10) float64; NaN rows where the model's output is not finite."""
-        logits = self.backend.predict_logits(pixels[:, None])  # (n, 1, 28, 28) -> (n, 10)
+    def _probabilities(self, pixels: np.ndarray, one_run: bool = False) -> np.ndarray:
+        """(n, 28, 28) -> (n, 10) float64; NaN rows where the model's output is not finite.
+        one_run: all n in one run (a photo's candidates), not the backend's chunks."""
+        chunk = {"chunk": max(1, len(pixels))} if one_run else {}
+        logits = self.backend.predict_logits(pixels[:, None], **chunk)  # (n, 1, 28, 28) -> (n, 10)
         with np.errstate(invalid="ignore", over="ignore"):
             return softmax(logits)
 

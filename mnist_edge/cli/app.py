@@ -19,6 +19,7 @@ from mnist_edge.bench.run import BenchConfig
 from mnist_edge.cli.eval import EvalConfig, run_eval
 from mnist_edge.cli.info import InfoConfig, run_info
 from mnist_edge.cli.predict import PredictConfig, run_predict
+from mnist_edge.cli.read import ReadConfig, run_read
 from mnist_edge.errors import UserError
 from mnist_edge.export.config import ExportConfig
 from mnist_edge.options import typer_command
@@ -81,6 +82,7 @@ def run_export(cfg: ExportConfig) -> int:
 typer_command(app, typer, TrainConfig, run_train, "train")
 typer_command(app, typer, ExportConfig, run_export, "export")
 typer_command(app, typer, PredictConfig, run_predict, "predict")
+typer_command(app, typer, ReadConfig, run_read, "read")
 typer_command(app, typer, EvalConfig, run_eval, "eval")
 typer_command(app, typer, InfoConfig, run_info, "info")
 typer_command(app, typer, BenchConfig, run_bench_command, "bench")

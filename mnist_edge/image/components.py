@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 LINE_SPAN = 0.45  # a ruling line covers at least this fraction of the page's width (or height)
+GRID_SPAN = 0.8  # ... in a photo of a line of digits, where a 1 may be half the photo's height
 LINE_ROWS = 4  # a ruling line is at most this many rows thick (or 3% of the page, if more)
 LINE_TILTS = np.tan(np.radians(np.arange(-3.0, 3.01, 0.75)))  # angles tried for ruling lines
 
@@ -111,11 +112,11 @@ def paint_runs(row: np.ndarray, start: np.ndarray, end: np.ndarray, shape: tuple
     return np.cumsum(marks, axis=1)[:, :-1] > 0
 
 
-def ruling_lines(mask: np.ndarray) -> np.ndarray:
+def ruling_lines(mask: np.ndarray, span: float = LINE_SPAN) -> np.ndarray:
     """(H, W) bool of pixels on ruling lines: >= 2 thin parallel straight lines spanning the page.
 
     For each small tilt, the mask is projected along it; a row of the projection holding more
-    than LINE_SPAN of the page's width is a line. Two or more are needed: one long straight
+    than `span` of the page's width is a line. Two or more are needed: one long straight
     stroke alone is more likely a digit (a 1, a 7's bar) than notebook ruling.
     """
     ys, xs = np.nonzero(mask)
@@ -125,7 +126,7 @@ def ruling_lines(mask: np.ndarray) -> np.ndarray:
         for tilt in LINE_TILTS:
             k = np.round(u - v * tilt).astype(int) + length
             profile = np.bincount(k)
-            found = _thin_lines(np.flatnonzero(profile > LINE_SPAN * length), max(LINE_ROWS, 0.03 * length))
+            found = _thin_lines(np.flatnonzero(profile > span * length), max(LINE_ROWS, 0.03 * length))
             if best is None or len(found) > len(best[1]):
                 best = (k, found, profile)
         k, found, profile = best
@@ -144,3 +145,36 @@ def _thin_lines(rows: np.ndarray, most: float) -> np.ndarray:
     breaks = np.flatnonzero(np.diff(rows) > 1) + 1
     groups = np.split(rows, breaks)
     return np.concatenate([g for g in groups if len(g) <= most] or [rows[:0]])
+
+
+def grid_out(mask: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """-> (mask without the ruling lines' uncrossed pixels, (H, W) bool where the ink signal is to
+    be zeroed: those pixels and their 1 px fringe off the mask, the lines found in mask | ink)."""
+    lines = ruling_lines(mask | ink, GRID_SPAN)
+    gone = uncrossed_lines(mask | ink, lines)
+    mask = mask & ~gone
+    fringe = np.zeros(mask.shape, bool)
+    fringe[1:-1, 1:-1] = gone[:-2, 1:-1] | gone[2:, 1:-1] | gone[1:-1, :-2] | gone[1:-1, 2:]
+    return mask, (gone | fringe) & ~mask, lines
+
+
+def uncrossed_lines(mask: np.ndarray, lines: np.ndarray, thin: int = 6, long: int = 15) -> np.ndarray:
+    """(H, W) bool: the pixels of the ruling lines (found in mask) that no stroke crosses.
+
+    A horizontal line's pixel lies on a long row run (>= `long` px) and a short column run
+    (<= `thin`); where a digit's stroke crosses the line the column run is long, and the pixel
+    is kept: the strokes stay whole instead of being cut at every line (grid paper).
+    """
+    across = _run_lengths(mask)  # (H, W) length of the row run through each pixel
+    down = _run_lengths(mask.T).T  # (H, W) length of the column run
+    return lines & (((across >= long) & (down <= thin)) | ((down >= long) & (across <= thin)))
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """(H, W) bool -> (H, W) int: the length of the horizontal run each pixel is on (0 off the mask)."""
+    row, start, end = runs(mask)
+    lengths = end - start
+    out = np.zeros(mask.shape, np.int32)
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    out[np.repeat(row, lengths), np.repeat(start, lengths) + offsets] = np.repeat(lengths, lengths)
+    return out

@@ -9,7 +9,8 @@ else is there, and stray marks far from the main mass are dropped; pieces of one
 to it (a 5's detached bar, a broken pencil stroke) are merged. The digit's region grows into
 its faint edges (hysteresis), and the signal inside it, nothing outside, is fitted as MNIST
 (fit.py). Verdicts: "blank" (no mark stands out of the paper's noise), "not_a_digit"
-(several digit-sized marks side by side).
+(several digit-sized marks side by side). find_marks() and fit_core() are shared with `read`
+(segment.py), which chooses the marks of a line of digits instead of one digit's.
 What it isn't: a classifier; "not a digit" from the shapes of strokes is only the obvious cases.
 """
 
@@ -21,10 +22,11 @@ import numpy as np
 from PIL import Image
 
 from mnist_edge.image import background as bg
-from mnist_edge.image.components import Components, label, ruling_lines
+from mnist_edge.image.components import Components, grid_out, label, ruling_lines
 from mnist_edge.image.crossing import crossing_lines
 from mnist_edge.image.fit import SIZE, fit
 from mnist_edge.image.grey import to_grey
+from mnist_edge.image.load import MAX_SIDE
 from mnist_edge.image.holes import exposed_edges, ribbon_holes
 
 MIN_CONTRAST = 0.06  # ink signal (fraction of the paper's brightness) below which nothing is ink
@@ -52,8 +54,7 @@ class Fitted:
 
 
 def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
-    gray, flat = to_grey(img, source)
-    gray, _ = bg.reduce_for_analysis(gray)  # (H, W) in [0, 1]
+    gray, flat, _ = analysed_grey(img, source)
     signal = bg.ink_signal(gray, flat)
     fitted = fit_signal(signal)
     if signal.cell and fitted.box is not None:
@@ -61,6 +62,13 @@ def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
         if width > WIDE_STROKE * signal.cell:  # the background took the strokes' middle for paper
             fitted = fit_signal(bg.ink_signal(gray, flat, int(width / WIDE_STROKE)))
     return fitted
+
+
+def analysed_grey(img: Image.Image, source: str = "<image>") -> tuple[np.ndarray, bool, int]:
+    """-> ((H, W) grey in [0, 1] as analysed, flat ground?, analysed px -> img px factor)."""
+    gray, flat = to_grey(img, source)  # reduced by ceil(long side / MAX_SIDE)
+    gray, f = bg.reduce_for_analysis(gray)  # (H, W) in [0, 1]
+    return gray, flat, f * -(-max(img.size) // MAX_SIDE)
 
 
 def stroke_width(signal: bg.InkSignal, box: tuple[int, int, int, int]) -> float:
@@ -72,7 +80,24 @@ def stroke_width(signal: bg.InkSignal, box: tuple[int, int, int, int]) -> float:
     return 2 * float(ink.sum()) / max(float(exposed_edges(ink).sum()), 1.0)  # area / half the perimeter
 
 
-def fit_signal(signal: bg.InkSignal) -> Fitted:
+@dataclass
+class Marks:
+    """The marks on a page: the ink signal, its thresholds and its connected components."""
+
+    s: np.ndarray  # (H, W) float32 ink signal (lines across a small crop taken out)
+    sb: np.ndarray  # (H, W) the signal as thresholded (3 x 3 blurred on a page)
+    floor: float  # ink signal below which nothing is ink
+    comps: Components  # of the ink mask (ruling lines removed), with .cluster and .on_border
+    noise: float
+    small: bool  # a digit-sized crop (one background level), not a page
+    lines: np.ndarray | None = None  # (H, W) bool: the ruling lines found (crossings only)
+
+
+def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
+    """The ink signal -> its marks (Sauvola, ruling lines out, components); None when blank.
+
+    crossings: take out only the lines' pixels no stroke crosses (a line of digits on grid
+    paper), found among all ink above the floor, not only Sauvola's."""
     s = signal.s
     small = signal.cell == 0
     if small and max(s.shape) <= 100:  # a digit-sized crop: lines drawn across it are not the digit's
@@ -80,9 +105,13 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     sb = s if small else bg.box_blur(s, 3)  # (H, W): speckles averaged down
     floor = max(MIN_CONTRAST, NOISE_FLOOR * bg.robust_std(sb))
     if float(sb.max()) < floor:
-        return _refused("blank", "nothing stands out of the paper")
+        return None
     mask = _sauvola(sb, floor, signal.cell) & (sb > floor)
-    if not small:
+    lines = None
+    if crossings and not small:
+        mask, faded, lines = grid_out(mask, sb > floor)
+        s, sb = np.where(faded, 0.0, s).astype(np.float32), np.where(faded, 0.0, sb).astype(np.float32)
+    elif not small:
         mask &= ~ruling_lines(mask)
     comps = label(mask, np.clip(sb, 0, None))
     comps.cluster = _containing(label(sb > 0.5 * floor, sb), comps)  # joined by fainter ink: one digit
@@ -90,22 +119,41 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     h, w = s.shape
     edge = (grown.top <= 1) | (grown.left <= 1) | (grown.bottom >= h - 1) | (grown.right >= w - 1)
     comps.on_border = edge[_containing(grown, comps)]  # touching the border, or a mark that does
-    group, verdict = _choose(comps, s.shape, small, floor)
+    return Marks(s, sb, floor, comps, signal.noise, small, lines)
+
+
+def fit_signal(signal: bg.InkSignal) -> Fitted:
+    marks = find_marks(signal)
+    if marks is None:
+        return _refused("blank", "nothing stands out of the paper")
+    s, sb, comps, small = marks.s, marks.sb, marks.comps, marks.small
+    group, verdict = _choose(comps, s.shape, small, marks.floor)
     if group is None:
         return _refused("blank", verdict)
-    region = _region(comps, group, s, signal.noise, small)
     core = comps.mask_of(np.array(group), s.shape)
-    level = bg.quantile(s[core], 0.5)  # the strokes' typical ink signal
-    if not small and _soft(sb, core, level):
+    if not small and _soft(sb, core, bg.quantile(s[core], 0.5)):
         return _refused("blank", "a soft blot without strokes (a smudge)")
+    got = fit_core(core, s, sb, marks.noise, small)
+    if got is None:
+        return _refused("blank", "no ink in the digit's box")
+    return Fitted(got[0], "not_a_digit" if verdict else None, verdict, got[1])
+
+
+def fit_core(core: np.ndarray, s: np.ndarray, sb: np.ndarray, noise: float,
+             small: bool) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """A digit's strokes (core, (H, W) bool) -> ((28, 28) MNIST-placed, its box (t, b, l, r)).
+
+    The core grows into its faint edges, outlined strokes are filled, and the signal inside,
+    nothing outside, is fitted as MNIST (fit.py); None when there is no ink in the box.
+    """
+    region = _region(core, s, noise, small)
+    level = bg.quantile(s[core], 0.5)  # the strokes' typical ink signal
     holes = ribbon_holes(core | (region & (s > 0.5 * level)), _box(np.where(region, s if small else sb, 0.0)))
     ink = np.where(region, np.clip(s, 0, None), 0.0).astype(np.float32)
     ink[holes] = level
     box = _box(np.where(region, s if small else sb, 0.0) + holes * level)
     pixels = fit(ink, box)
-    if pixels is None:
-        return _refused("blank", "no ink in the digit's box")
-    return Fitted(pixels, "not_a_digit" if verdict else None, verdict, box)
+    return None if pixels is None else (pixels, box)
 
 
 def _soft(sb: np.ndarray, core: np.ndarray, level: float) -> bool:
@@ -225,9 +273,8 @@ def _several(c: Components, group: list[int], others: np.ndarray) -> str:
     return "several digit-sized marks" if rivals.any() else ""
 
 
-def _region(c: Components, group: list[int], s: np.ndarray, noise: float, small: bool) -> np.ndarray:
-    """(H, W) bool: the digit's pieces grown into their faint edges (hysteresis), but not far."""
-    core = c.mask_of(np.array(group), s.shape)
+def _region(core: np.ndarray, s: np.ndarray, noise: float, small: bool) -> np.ndarray:
+    """(H, W) bool: the digit's pieces (core) grown into their faint edges (hysteresis), but not far."""
     reach = 2 if small else 3
     near = bg.box_blur(core.astype(np.float32), 2 * reach + 1) > 0
     faint = s > max(3 * noise, 1e-3)

@@ -33,6 +33,7 @@ from mnist_edge.filekind import not_a_file, os_reason
 # are drafted down first (48 MP -> 3 MP).
 MAX_DECODED_BYTES = 64 * 2**20
 MAX_SIDE_PIXELS = 30_000
+FULL_SIZE = "mnist_edge_full_size"  # info key of a drafted JPEG: (width, height) as stored, upright
 MAX_SIDE = 1024  # images are box-reduced to at most this long side before analysis
 # The formats a photo or scan of a digit comes in; nothing else is even identified.
 FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")  # JPEG covers MPO (phone photos)
@@ -64,10 +65,14 @@ def load_image_bytes(data: bytes, source: str = "<bytes>") -> Image.Image:
 def _decode(fp, source: str) -> Image.Image:
     try:
         with image_warnings(source), Image.open(fp, formats=FORMATS) as img:
+            stored = img.size
             _draft(img)
             check_size(img.size, img.mode, source)
             img.load()
-            return ImageOps.exif_transpose(img)  # a loaded copy, upright, file closed
+            upright = ImageOps.exif_transpose(img)  # a loaded copy, upright, file closed
+            if img.size != stored:  # drafted: say the full size, upright, for boxes in its pixels
+                upright.info[FULL_SIZE] = stored[::-1] if upright.size != img.size else stored
+            return upright
     except Image.DecompressionBombError as e:  # > 179 MP: Pillow refuses in open(), before us
         pixels = re.search(r"\((\d+) pixels\)", str(e))
         detail = f"{int(pixels.group(1)):,} pixels" if pixels else "too many pixels"

@@ -2,6 +2,7 @@
 
 What it is: build_app(reader, limits) -> a Starlette app serving
   POST /v1/predict  one image (raw body) or several (multipart) -> {"results": [predict --json objects]}
+  POST /v1/read     photos of numbers, the same shapes -> {"results": [read --json objects]}
   GET  /v1/model    what `mnist-edge info --json` shows for the loaded model
   GET  /healthz     {"status": "ok"}
   GET  /metrics     Prometheus text
@@ -25,7 +26,7 @@ from starlette.routing import Route
 
 from mnist_edge.backends.info import backend_info
 from mnist_edge.serve import page
-from mnist_edge.serve.inference import Pool, predict_images
+from mnist_edge.serve.inference import Pool, predict_images, read_images
 from mnist_edge.serve.limits import ApiError, Limits, error_response, read_body
 from mnist_edge.serve.metrics import Metrics
 from mnist_edge.serve.openapi import openapi_document
@@ -37,26 +38,29 @@ def build_app(reader, limits: Limits = Limits()) -> Starlette:
     info = backend_info(reader.backend)  # once: the model does not change while serving
     document = openapi_document(info)
 
-    async def predict(request: Request) -> Response:
-        top_k, see = query_options(request.query_params)
+    async def uploads(request: Request) -> tuple[list[bytes], list[str]]:
         try:
             with anyio.fail_after(limits.request_seconds):
                 body = await read_body(request, limits.body_bytes)
         except TimeoutError:
             raise ApiError(408, f"request body not received within {limits.request_seconds:g} s") from None
-        images, sources = await split_images(request.headers, body, limits)
+        return await split_images(request.headers, body, limits)
+
+    async def predict(request: Request) -> Response:
+        top_k, see = query_options(request.query_params)
+        images, sources = await uploads(request)
         objects = await pool.run(predict_images, reader, images, sources, top_k, see, limits.pixels)
         for obj in objects:
             metrics.count_image("unreadable" if "error" in obj else
                                 "not_a_digit" if obj.get("digit") is None else "predicted")
-        failed = [obj for obj in objects if "error" in obj]
-        if failed:
-            return JSONResponse({"error": f"{failed[0]['file']}: {failed[0]['error']}", "results": objects},
-                                status_code=422)
-        return JSONResponse({"results": objects})
+        return _results(objects)
 
-    # POST /v1/read joins here once `mnist-edge read` exists: the same request shapes and
-    # limits, {"results": [read --json objects]}, on the same pool.
+    async def read(request: Request) -> Response:
+        images, sources = await uploads(request)
+        objects = await pool.run(read_images, reader, images, sources, limits.pixels)
+        for obj in objects:
+            metrics.count_image("unreadable" if "error" in obj else "read")
+        return _results(objects)
 
     async def model(request: Request) -> Response:
         return JSONResponse(info)
@@ -72,6 +76,7 @@ def build_app(reader, limits: Limits = Limits()) -> Starlette:
 
     routes = [
         Route("/v1/predict", predict, methods=["POST"]),
+        Route("/v1/read", read, methods=["POST"]),
         Route("/v1/model", model, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics_text, methods=["GET"]),
@@ -81,6 +86,15 @@ def build_app(reader, limits: Limits = Limits()) -> Starlette:
     handlers = {ApiError: _api_error, HTTPException: _http_error, Exception: _bug}
     app = Starlette(routes=routes, exception_handlers=handlers)
     return MetricsMiddleware(app, metrics, {r.path for r in app.routes if hasattr(r, "path")})
+
+
+def _results(objects: list[dict]) -> Response:
+    """{"results": [...]}; 422 naming the first image that could not be read, if any."""
+    failed = [obj for obj in objects if "error" in obj]
+    if failed:
+        return JSONResponse({"error": f"{failed[0]['file']}: {failed[0]['error']}", "results": objects},
+                            status_code=422)
+    return JSONResponse({"results": objects})
 
 
 async def _api_error(request: Request, error: ApiError) -> Response:

@@ -4,7 +4,8 @@ What it is: Pool.run() runs one request's images through reader.predict_many on 
 thread (onnxruntime and Pillow release the GIL, so workers use several cores with one
 session); a request arriving when the queue is full gets 503 at once instead of piling up.
 predict_images() is what runs on the thread: the pixel-count check from each image's header,
-one batched predict_many, and the optional 28x28 PNG of what the network saw.
+one batched predict_many, and the optional 28x28 PNG of what the network saw; read_images()
+the same for photos of numbers, through read_many.
 What it isn't: HTTP (mnist_edge.serve.app) or the model (mnist_edge's API).
 """
 
@@ -62,6 +63,13 @@ def predict_images(reader, images: list[bytes], sources: list[str], top_k: int, 
             obj["seen_png"] = seen_png(result.pixels)
         objects.append(obj)
     return objects
+
+
+def read_images(reader, images: list[bytes], sources: list[str], max_pixels: int) -> list[dict]:
+    """Photos of numbers (bytes) -> one read --json object per photo (one session.run each)."""
+    for image, source in zip(images, sources):
+        _check_pixels(image, source, max_pixels)
+    return [result.to_dict() for result in reader.read_many(images, sources=sources)]
 
 
 def _check_pixels(image: bytes, source: str, max_pixels: int) -> None:

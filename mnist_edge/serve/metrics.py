@@ -16,7 +16,7 @@ from collections import Counter
 
 # latency buckets, seconds: a prediction takes ~1 ms on a desktop core, ~5-20 ms on a Pi
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-IMAGE_OUTCOMES = ("predicted", "not_a_digit", "unreadable")
+IMAGE_OUTCOMES = ("predicted", "not_a_digit", "read", "unreadable")  # "read": a number read (/v1/read)
 
 
 class Metrics:
@@ -46,7 +46,8 @@ class Metrics:
         for route, counts in sorted(self.latency.items()):
             lines += _histogram("mnist_edge_http_request_duration_seconds", route, counts, self.latency_sum[route])
         lines += _family("mnist_edge_images_total", "counter",
-                         "Images received: predicted, refused by the model as not a digit, or unreadable.")
+                         "Images received: predicted, refused by the model as not a digit, a number read, "
+                         "or unreadable.")
         lines += [f'mnist_edge_images_total{{outcome="{o}"}} {self.images[o]}' for o in IMAGE_OUTCOMES]
         lines += _family("mnist_edge_refusals_total", "counter", "Images the model refused as not a digit.")
         lines += [f"mnist_edge_refusals_total {self.images['not_a_digit']}"]

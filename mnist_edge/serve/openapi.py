@@ -28,11 +28,27 @@ _PREDICTION = {
         "seen_png": {"type": "string", "description": "With ?see=1: a data: URL of the 28x28 PNG the network saw."},
     },
 }
+_DIGIT = {"type": "object", "required": ["digit", "probability", "box"],
+          "properties": {"digit": {"type": "integer", "minimum": 0, "maximum": 9},
+                         "probability": {"type": "number", "minimum": 0, "maximum": 1},
+                         "box": {"type": "array", "items": {"type": "integer"}, "minItems": 4, "maxItems": 4,
+                                 "description": "x0, y0, x1, y1 in the photo's pixels, end-exclusive."},
+                         "unsure": {"type": "boolean", "description": "Under min_confidence: \"?\" in text."}}}
+_READING = {
+    "type": "object", "required": ["file", "text", "confidence", "digits"],
+    "description": "One object of `mnist-edge read --json`: the number's digits left to right.",
+    "properties": {"file": {"type": "string"}, "text": {"type": "string", "pattern": "^[0-9?]+$"},
+                   "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                   "digits": {"type": "array", "items": _DIGIT, "minItems": 1}},
+}
 _FAILURE = {"type": "object", "required": ["file", "error"],
             "properties": {"file": {"type": "string"}, "error": {"type": "string"}}}
 _RESULTS = {"type": "object", "required": ["results"],
             "properties": {"results": {"type": "array", "items": {"oneOf": [_PREDICTION, _FAILURE]}},
                            "error": {"type": "string"}}}
+_READINGS = {"type": "object", "required": ["results"],
+             "properties": {"results": {"type": "array", "items": {"oneOf": [_READING, _FAILURE]}},
+                            "error": {"type": "string"}}}
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _MULTIPART = {"schema": {"type": "object", "required": ["image"], "properties": {
     "image": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1, "maxItems": 16,
@@ -73,6 +89,15 @@ def openapi_document(model_info: dict) -> dict:
             "application/octet-stream": _BINARY}},
         "responses": {"200": _json(_RESULTS, "Every image predicted."), **_errors(400, 408, 413, 422, 503)},
     }
+    read = {
+        "summary": "The number each photo shows (one handwritten line of 1-12 digits)",
+        "description": "The request shapes of /v1/predict. 200: every photo read, {\"results\": [one "
+                       "read --json object per photo, in order]}; a photo without digits is a "
+                       "{file, error} object and makes the answer 422.",
+        "requestBody": predict["requestBody"],
+        "responses": {"200": _json(_READINGS, "Every photo read."), **_errors(400, 408, 413, 503),
+                      "422": _json(_READINGS, "Some photos could not be read or held no digits.")},
+    }
     get = lambda summary, schema, what: {"get": {"summary": summary, "responses": {"200": _json(schema, what)}}}
     return {
         "openapi": "3.1.0",
@@ -81,6 +106,7 @@ def openapi_document(model_info: dict) -> dict:
                                 f"({str(model_info.get('precision', '')).upper()})."},
         "paths": {
             "/v1/predict": {"post": predict},
+            "/v1/read": {"post": read},
             "/v1/model": get("The loaded model, as `mnist-edge info --json` shows it",
                              {"type": "object", "required": ["file", "sha256", "precision"]}, "The model."),
             "/healthz": get("Liveness", {"type": "object", "required": ["status"],

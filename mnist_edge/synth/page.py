@@ -30,10 +30,13 @@ def paper(shape: tuple[int, int], rng: np.random.Generator, tint: int) -> np.nda
     return (base * fibre[..., None] * colour).astype(np.float32)
 
 
-def ruling(shape: tuple[int, int], rng: np.random.Generator, severity: int, squared: bool) -> np.ndarray:
-    """(H, W) darkening in [0, 1] of notebook lines (and columns for squared paper), tilted up to 2 deg."""
+def ruling(shape: tuple[int, int], rng: np.random.Generator, severity: int, squared: bool,
+           spacing: float | None = None) -> np.ndarray:
+    """(H, W) darkening in [0, 1] of notebook lines (and columns for squared paper), tilted up to 2 deg;
+    spacing in px (default: a fraction of the page's shorter side)."""
     h, w = shape
-    spacing = rng.uniform(0.06, 0.11) * min(h, w) if not squared else rng.uniform(0.04, 0.07) * min(h, w)
+    if spacing is None:
+        spacing = rng.uniform(0.06, 0.11) * min(h, w) if not squared else rng.uniform(0.04, 0.07) * min(h, w)
     thickness = rng.uniform(1.0, 1.5 + severity)
     contrast = (0.15, 0.25, 0.4)[severity - 1]
     tilt = np.tan(np.radians(rng.uniform(-2, 2)))

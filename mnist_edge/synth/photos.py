@@ -65,6 +65,13 @@ def render(shape: Shape, rng: np.random.Generator, conditions: dict[str, int]) -
     height = int(rng.integers(300, 561))
     shape_hw = (height, int(height * rng.uniform(0.75, 1.4)))
     cov, box = _placed(shape, rng, c, shape_hw)  # (H, W), (top, bottom, left, right)
+    return on_paper(cov, box, rng, c)
+
+
+def on_paper(cov: np.ndarray, box: tuple[int, int, int, int], rng: np.random.Generator,
+             c: dict[str, int], spacing: float | None = None) -> Image.Image:
+    """(H, W) ink coverage (its marks inside box: top, bottom, left, right) as a photo under the
+    conditions c (every name of CONDITIONS -> severity, 0 = off); spacing: of ruling, in px."""
     ink_name = "pencil" if c["pencil"] else "felt" if c["felt"] else "ballpoint"
     ink = np.array(page.INKS[ink_name][int(rng.integers(2))], np.float32)
     if c["pencil"]:
@@ -79,7 +86,8 @@ def render(shape: Shape, rng: np.random.Generator, conditions: dict[str, int]) -
     if c["palette"]:
         return camera.transparent_palette(1 - cov[..., None] * (1 - ink), c["palette"])
     if c["ruled"] or c["squared"]:
-        lines = page.ruling(cov.shape, rng, c["ruled"] or c["squared"], squared=bool(c["squared"]))
+        lines = page.ruling(cov.shape, rng, c["ruled"] or c["squared"], squared=bool(c["squared"]),
+                            spacing=spacing)
         paper = paper * (1 - lines[..., None] * np.array([0.9, 0.6, 0.2]))  # blue-grey lines
     rgb = paper * (1 - cov[..., None] * (1 - ink))  # (H, W, 3) reflectance
     if c["table"]:

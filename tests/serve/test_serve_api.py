@@ -204,7 +204,7 @@ def test_openapi_document_is_valid(server):
 
     document = httpx.get(server.url + "/openapi.json").json()
     validate(document)
-    assert set(document["paths"]) == {"/v1/predict", "/v1/model", "/healthz", "/metrics"}
+    assert set(document["paths"]) == {"/v1/predict", "/v1/read", "/v1/model", "/healthz", "/metrics"}
 
 
 def test_page_and_its_assets_are_served_from_the_package_only(server):

@@ -1,0 +1,143 @@
+"""Reading numbers: MNIST validation digits composed into photos of numbers (mnist_edge.synth.numbers)
+and read by the shipped INT8 model through DigitReader.read.
+
+Digits come from train indices 50000-59999 only, the ones the model reads surely on their own
+(so a miss here is the segmentation's, not the network's). Checked: exact strings on a small
+seeded set (clean, lined and squared paper), a touching pair split, a 5 with a detached bar read
+as one 5, a strongly slanted and rotated line read left to right, boxes in the photo's own pixels
+(also for a large JPEG decoded reduced), one batched session.run per photo, "?" for a mark that is
+no digit, and a blank page refused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mnist_edge.api import DigitReader
+from mnist_edge.data.mnist import load_split
+from mnist_edge.errors import UserError
+from mnist_edge.model.session import softmax
+from mnist_edge.synth import strokes
+from mnist_edge.synth.numbers import number_photo
+
+SURE = 0.999  # a validation digit the model reads this surely on its own
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return DigitReader()
+
+
+@pytest.fixture(scope="module")
+def digits(mnist_dir, reader):
+    """(images, labels, {digit: indices read surely}) of the validation split."""
+    train = load_split("train", mnist_dir)
+    images, labels = train.images[50000:], train.labels[50000:]
+    probs = softmax(reader.backend.predict_logits(images[:, None].astype(np.float32) / 255))
+    sure = {d: np.flatnonzero((labels == d) & (probs.argmax(1) == d) & (probs.max(1) > SURE)) for d in range(10)}
+    return images, labels, sure
+
+
+def picks_for(text: str, sure: dict, rng: np.random.Generator) -> np.ndarray:
+    return np.array([rng.choice(sure[int(c)]) for c in text])
+
+
+def iou(a, b) -> float:
+    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])  # noqa: E731
+    return inter / (area(a) + area(b) - inter)
+
+
+@pytest.mark.parametrize("condition", ["clean", "lined", "squared"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_exact_strings_on_plain_lined_and_squared_paper(reader, digits, condition, seed):
+    images, labels, sure = digits
+    rng = np.random.default_rng(seed)
+    text = "".join(str(d) for d in rng.integers(0, 10, size=int(rng.integers(3, 7))))
+    number = number_photo(images, labels, rng, condition, len(text), picks=picks_for(text, sure, rng),
+                          slant=0.1, degrees=1.0)
+    assert number.text == text
+    assert reader.read(number.image).text == text
+
+
+def test_touching_pair_is_split(reader, digits):
+    images, labels, sure = digits
+    rng = np.random.default_rng(3)
+    number = number_photo(images, labels, rng, "clean", 4, picks=picks_for("2026", sure, rng),
+                          touching={0, 2}, slant=0.0, degrees=0.0)
+    reading = reader.read(number.image)
+    assert reading.text == "2026"
+    assert len(reading.digits) == 4
+
+
+def test_broken_five_is_one_digit(reader, digits):
+    images, labels, sure = digits
+    rng = np.random.default_rng(4)
+    number = number_photo(images, labels, rng, "clean", 3, picks=picks_for("358", sure, rng),
+                          broken={1}, slant=0.0, degrees=0.0)
+    assert reader.read(number.image).text == "358"
+
+
+def test_slanted_rotated_line_reads_left_to_right_with_boxes_in_pixels(reader, digits):
+    images, labels, sure = digits
+    rng = np.random.default_rng(5)
+    number = number_photo(images, labels, rng, "clean", 6, picks=picks_for("417093", sure, rng),
+                          slant=0.35, degrees=-5.0)
+    reading = reader.read(number.image)
+    assert reading.text == "417093"
+    centres = [(d.box[0] + d.box[2]) / 2 for d in reading.digits]
+    assert centres == sorted(centres)
+    for got, truth in zip(reading.digits, number.boxes):
+        assert iou(got.box, truth) > 0.5, (got.box, truth)
+    big = number.image.resize((number.image.width * 3, number.image.height * 3), Image.Resampling.BICUBIC)
+    for got, truth in zip(reader.read(big).digits, number.boxes):  # the same digits, 3 x the pixels
+        assert iou(got.box, tuple(3 * v for v in truth)) > 0.5
+
+
+def test_boxes_of_a_large_jpeg_are_in_its_full_pixels(reader, digits, tmp_path):
+    images, labels, sure = digits
+    rng = np.random.default_rng(6)
+    number = number_photo(images, labels, rng, "clean", 3, picks=picks_for("905", sure, rng))
+    f = 4200 // number.image.width + 1  # wider than 4096: decoded at a quarter or less
+    path = tmp_path / "scan.jpg"
+    number.image.resize((number.image.width * f, number.image.height * f), Image.Resampling.BICUBIC).save(path)
+    reading = reader.read(path)
+    assert reading.text == "905"
+    for got, truth in zip(reading.digits, number.boxes):
+        assert iou(got.box, tuple(f * v for v in truth)) > 0.5, (got.box, truth, f)
+
+
+def test_each_photo_is_one_session_run(reader, digits, monkeypatch):
+    images, labels, sure = digits
+    rng = np.random.default_rng(7)
+    numbers = [number_photo(images, labels, rng, "touching", 5, picks=picks_for(t, sure, rng))
+               for t in ("12345", "67890")]
+    calls = []
+    session = reader.backend.model  # the onnxruntime backend's OnnxModel: one run() per session.run
+    run = session.run
+    monkeypatch.setattr(session, "run", lambda batch: calls.append(len(batch)) or run(batch))
+    readings = reader.read_many([n.image for n in numbers])
+    assert len(calls) == 2 and all(n > len(r.digits) for n, r in zip(calls, readings)), calls
+
+
+def test_a_scribble_in_place_of_a_digit_is_a_question_mark(reader, digits):
+    images, labels, sure = digits
+    rng = np.random.default_rng(10)
+    scribble = np.round(strokes.scribble_coverage(28, rng) * 255).astype(np.uint8)[None]  # (1, 28, 28)
+    pool = np.concatenate([images, scribble])
+    picks = np.concatenate([picks_for("4", sure, rng), [len(images)], picks_for("7", sure, rng)])
+    number = number_photo(pool, np.append(labels, 0), rng, "clean", 3, picks=picks, slant=0.0, degrees=0.0)
+    reading = reader.read(number.image)
+    assert reading.text == "4?7"
+    assert reading.digits[1].unsure and reading.to_dict()["digits"][1]["unsure"] is True
+    assert reading.digits[1].probability < reader.min_confidence
+    assert "unsure" not in reading.to_dict()["digits"][0]
+    assert reading.confidence == min(d.probability for d in reading.digits)
+
+
+def test_blank_page_is_refused(reader):
+    with pytest.raises(UserError, match="no digits found"):
+        reader.read(Image.new("RGB", (400, 150), (235, 235, 230)))
