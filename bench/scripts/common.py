@@ -38,6 +38,32 @@ def splice(path: Path, tag: str, body: str) -> bool:
     return True
 
 
+def time_batch(runs: dict, x, seconds: float, warmup: int = 20) -> dict[str, dict]:
+    """One mnist_edge.bench.loop.time_cell of all `runs` ({label: fn(batch)}) on the batch x,
+    taking turns: per label its run count, wall p50 / min and thread CPU p50, us per image."""
+    import time
+
+    import numpy as np
+
+    from mnist_edge.bench.loop import time_cell
+
+    cpu: dict[str, list[float]] = {label: [] for label in runs}
+
+    def timed(label, run):
+        def wrapped(batch):
+            t0 = time.thread_time()
+            run(batch)
+            cpu[label].append(time.thread_time() - t0)
+        return wrapped
+
+    wall = time_cell([timed(k, r) for k, r in runs.items()], x, warmup=warmup, budget_s=seconds, max_runs=0)
+    b = len(x)
+    return {label: {"runs": len(w), "wall_p50_us": 1e6 * float(np.median(w)) / b,
+                    "wall_min_us": 1e6 * float(np.min(w)) / b,
+                    "cpu_p50_us": 1e6 * float(np.median(cpu[label][-len(w):])) / b}
+            for label, w in zip(runs, wall)}
+
+
 def run_child(argv: list[str], cwd: Path = REPO, env: dict | None = None) -> tuple[float, int, str]:
     """Run one child process -> (wall seconds, its own peak RSS in bytes, stderr); exits if it fails."""
     import os

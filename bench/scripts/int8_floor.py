@@ -27,9 +27,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 import onnxruntime as ort
-from mnist_edge.bench.loop import time_cell
 from mnist_edge.bench.profile import profile_paths
-from mnist_edge.bench.scripts.common import RESULTS, machine
+from mnist_edge.bench.scripts.common import RESULTS, machine, time_batch
 
 from mnist_edge.atomic import atomic_write_text
 from mnist_edge.backends import litert_installed, open_backend, shipped_path
@@ -78,26 +77,9 @@ def variants() -> dict:
     return runs
 
 
-def time_batch(runs: dict, x: np.ndarray, seconds: float) -> dict[str, dict]:
-    """One time_cell of all variants: wall p50 and thread CPU p50, µs per image."""
-    cpu: dict[str, list[float]] = {label: [] for label in runs}
-
-    def timed(label, run):
-        def wrapped(batch):
-            t0 = time.thread_time()
-            run(batch)
-            cpu[label].append(time.thread_time() - t0)
-        return wrapped
-
-    wall = time_cell([timed(k, r) for k, r in runs.items()], x, warmup=10, budget_s=seconds, max_runs=0)
-    return {label: {"wall_p50_us": 1e6 * float(np.median(w)) / len(x),
-                    "cpu_p50_us": 1e6 * float(np.median(cpu[label][-len(w):])) / len(x)}
-            for label, w in zip(runs, wall)}
-
-
 def measure(runs: dict, x: np.ndarray, seconds: float, repeats: int) -> dict:
     reference = runs["ORT INT8 (shipped), one run of 256"](x)
-    cells = [time_batch(runs, x, seconds) for _ in range(repeats)]
+    cells = [time_batch(runs, x, seconds, warmup=10) for _ in range(repeats)]
     base = "ORT INT8 (shipped), one run of 256"
     out = {}
     for label, run in runs.items():

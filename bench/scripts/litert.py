@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from onnx import helper, numpy_helper
 
 from mnist_edge.atomic import atomic_write_text
 from mnist_edge.backends.litert import LiteRTBackend
-from mnist_edge.bench.loop import time_cell
+from mnist_edge.bench.scripts.common import time_batch
 from mnist_edge.data.mnist import load_split
 from mnist_edge.export.config import ExportConfig
 from mnist_edge.export.files import sha256_of
@@ -120,31 +119,12 @@ def quality(models: dict, test, torch_model: ReportCNN) -> dict:
             for label, z in logits.items()}
 
 
-def time_batch(runs: dict, x: np.ndarray, seconds: float) -> dict[str, dict]:
-    """One time_cell of all models at this batch: wall p50 / min and thread CPU p50, us per image."""
-    cpu: dict[str, list[float]] = {label: [] for label in runs}
-
-    def timed_cpu(label, run):
-        def wrapped(batch):
-            t0 = time.thread_time()
-            run(batch)
-            cpu[label].append(time.thread_time() - t0)
-        return wrapped
-
-    wall = time_cell([timed_cpu(k, r) for k, r in runs.items()], x, warmup=20, budget_s=seconds, max_runs=0)
-    b = len(x)
-    return {label: {"runs": len(w), "wall_p50_us": 1e6 * float(np.median(w)) / b,
-                    "wall_min_us": 1e6 * float(np.min(w)) / b,
-                    "cpu_p50_us": 1e6 * float(np.median(cpu[label][-len(w):])) / b}
-            for label, w in zip(runs, wall)}
-
-
 def measure(models: dict, pixels: np.ndarray, batches: list[int], seconds: float, repeats: int) -> list[dict]:
     runs = {label: run_fn(m["runtime"], m["path"]) for label, m in models.items()}
     results = []
     for b in batches:
         x = np.ascontiguousarray(pixels[:b])
-        cells = [time_batch(runs, x, seconds) for _ in range(repeats)]
+        cells = [time_batch(runs, x, seconds, warmup=20) for _ in range(repeats)]
         for label in runs:
             row = {k: float(np.median([c[label][k] for c in cells])) for k in cells[0][label] if k != "runs"}
             row = {"model": label, "batch": b, "repeats": repeats, "runs": sum(c[label]["runs"] for c in cells),

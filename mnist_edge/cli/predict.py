@@ -131,15 +131,22 @@ class Report:
             print(f"error: {printable(source)}: {message}", file=self.err)
 
     def result(self, result) -> None:
-        if not hasattr(result, "digit"):  # a Failure
+        """One result: a Failure's line, its JSON line, or a table row (the header first)."""
+        if hasattr(result, "error"):  # a Failure
             self.failure(result.source, result.error)
             return
         if self.cfg.json_lines:
             self._line(json.dumps({**result.to_dict(), "file": printable(result.source)}))
             return
         if not self.header_done:
-            self._line(self._row("file", "digit", "probability", "top" if self.cfg.top_k > 1 else ""))
+            self._line(self.header())
             self.header_done = True
+        self.row(result)
+
+    def header(self) -> str:
+        return self._row("file", "digit", "probability", "top" if self.cfg.top_k > 1 else "")
+
+    def row(self, result) -> None:
         digit = str(result.digit) if result.digit is not None else "-"
         others = "  ".join(f"{g.digit}:{g.probability:.4f}" for g in result.top) if self.cfg.top_k > 1 else ""
         if result.reason:

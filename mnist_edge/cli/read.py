@@ -17,7 +17,6 @@ each); 2 a usage or model error, or no image at all among the arguments.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +77,8 @@ def run_read(cfg: ReadConfig, out: TextIO = sys.stdout, err: TextIO = sys.stderr
 def _annotate(result, path: Path, folder: Path, taken: set[str]):
     """Write the photo with its boxes into folder/STEM.png; a Failure if it cannot be written."""
     from mnist_edge.api import Failure
-    from mnist_edge.image.annotate import annotate, save_annotated
+    from mnist_edge.image.annotate import annotate
+    from mnist_edge.image.save import save_png
     from mnist_edge.image.load import FULL_SIZE, load_image
 
     try:
@@ -86,7 +86,7 @@ def _annotate(result, path: Path, folder: Path, taken: set[str]):
         full = img.info.get(FULL_SIZE)
         if full is not None:  # a drafted JPEG: the boxes are in its full pixels
             img = img.resize(full)
-        save_annotated(annotate(img, result.digits), folder / _unique_name(path, taken))
+        save_png(annotate(img, result.digits), folder / _unique_name(path, taken))
     except UserError as e:
         return Failure(result.source, str(e))
     return result
@@ -95,16 +95,10 @@ def _annotate(result, path: Path, folder: Path, taken: set[str]):
 class ReadReport(Report):
     """predict's report (failures, problems, JSON lines) with read's rows."""
 
-    def result(self, result) -> None:
-        if not hasattr(result, "text"):  # a Failure
-            self.failure(result.source, result.error)
-            return
-        if self.cfg.json_lines:
-            self._line(json.dumps({**result.to_dict(), "file": printable(result.source)}))
-            return
-        if not self.header_done:
-            self._line(self._row("file", "text", "lowest p"))
-            self.header_done = True
+    def header(self) -> str:
+        return self._row("file", "text", "lowest p")
+
+    def row(self, result) -> None:
         self._line(self._row(printable(result.source), result.text, f"{result.confidence:.4f}"))
 
     def _row(self, file: str, text: str, confidence: str, _: str = "") -> str:

@@ -1,20 +1,13 @@
 """A photo with what `read` found drawn on it: each digit's box and the digit, saved atomically.
 
 What it is: annotate(img, digits) -> an RGB copy with Pillow's ImageDraw (box, digit or "?"
-above it), and save_annotated(), a PNG written by temp file + rename (never half a file).
+above it); mnist_edge.image.save.save_png writes it atomically.
 What it isn't: the reading itself (mnist_edge.reading) or the choice of the file name (the CLI).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from PIL import Image, ImageDraw, ImageFont
-
-from mnist_edge.atomic import atomic_path
-from mnist_edge.errors import UserError
-from mnist_edge.image.load import one_line
 
 SURE, UNSURE = (220, 30, 30), (240, 150, 0)  # box colours: red, orange for a "?" digit
 
@@ -32,15 +25,3 @@ def annotate(img: Image.Image, digits) -> Image.Image:
         font = ImageFont.load_default(size)
         draw.text((x0, max(0, y0 - size - 2)), "?" if d.unsure else str(d.digit), fill=colour, font=font)
     return out
-
-
-def save_annotated(img: Image.Image, path: str | os.PathLike) -> Path:
-    """Write img as PNG at `path`, atomically; UserError "PATH: cannot write (...)"."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp:
-            img.save(tmp, format="PNG")
-    except OSError as e:
-        raise UserError(f"{path}: cannot write ({e.strerror or one_line(e)})") from None
-    return path

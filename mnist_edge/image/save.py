@@ -25,9 +25,13 @@ def to_png_image(array: np.ndarray) -> Image.Image:
 
 
 def save_preprocessed(array: np.ndarray, path: str | os.PathLike) -> Path:
-    """Write the array as a PNG at `path` (temp file + rename: never half a file)."""
+    """Write the (28, 28) array as a PNG at `path` (temp file + rename: never half a file)."""
+    return save_png(to_png_image(array), path)
+
+
+def save_png(img: Image.Image, path: str | os.PathLike) -> Path:
+    """Write img as a PNG at `path`, atomically; UserError "PATH: cannot write (...)"."""
     path = Path(path)
-    img = to_png_image(array)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
