@@ -165,6 +165,7 @@ def test_bench_runs_with_a_tiny_budget(emulated, cpu):
     bench = json.loads((emulated / cpu / "bench.json").read_text())
     assert bench["system"]["machine"] == "aarch64"
     assert bench["results"]
+    assert {m["kind"] for m in bench["models"]} == {"onnxruntime", "litert"}  # both runtimes side by side
     flags = bench["system"].get("cpu_flags") or {}
     if "asimddp" in flags:  # the Pi 5's Cortex-A76 has the dot product, the Pi 4's A72 not
         assert flags["asimddp"] is (cpu == "cortex-a76")
