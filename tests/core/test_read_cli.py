@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from helpers.clirun import json_lines, mnist_edge
-from helpers.numbers import number_png
+from helpers.number_photos import number_png
 
 def test_read_help():
     result = mnist_edge("read", "--help")

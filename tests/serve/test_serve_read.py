@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from helpers.numbers import number_png
+from helpers.number_photos import number_png
 from helpers.serve import require
 
 httpx = require("httpx")
