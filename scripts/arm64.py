@@ -19,7 +19,7 @@ What it isn't: the comparison with x86 (tests/arm64/test_arm64.py does it) or a 
 Pi: emulated times say nothing about a real board.
 
 Usage: python scripts/arm64.py --wheel W.whl --data-dir MNIST --out DIR [--cpus A72 A76]
-       [--images 1000] [--cache DIR] [--floor X.Y.Z] [--skip-pytest]
+       [--images 500] [--cache DIR] [--floor X.Y.Z] [--skip-pytest]
 The sandbox's sysroot and wheels are cached in --cache (default ~/.cache/mnist-edge/arm64),
 never in the checkout.
 """
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--cpus", nargs="+", default=list(CPUS))
-    parser.add_argument("--images", type=int, default=1000)
+    parser.add_argument("--images", type=int, default=500)
     parser.add_argument("--cache", type=Path, default=Path(
         os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mnist-edge" / "arm64")
     parser.add_argument("--floor", help="also run the logits with this onnxruntime on cortex-a72")
