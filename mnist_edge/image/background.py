@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 ANALYSIS_SIDE = 512  # images are box-reduced to at most this long side before analysis
+DIGIT_SIDE = 128  # one digit's photo is box-reduced further, by whole factors keeping the shorter side >= this
 SMALL = 96  # images with a shorter side below this have one background level (a crop, MNIST)
 LIGHT_INK = 1.5  # on a page, light ink on a dark ground must stand out this much more than dark ink
 DENOISE = 0.05  # noise std above which a small image is median-filtered before anything else
@@ -30,6 +31,7 @@ class InkSignal:
     noise: float  # robust std of s (MAD), mostly the paper's noise
     x: np.ndarray  # (H, W) the image made ink-bright (for measuring strokes)
     ground: np.ndarray  # (H, W) its background
+    reduced: int = 1  # box-reduced this many times past the analysis size (reduce_for_digit)
 
 
 def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
@@ -41,7 +43,28 @@ def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
     return gray[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3), dtype=np.float32), f
 
 
-def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None) -> InkSignal:
+def reduce_for_digit(gray: np.ndarray) -> tuple[np.ndarray, int]:
+    """(H, W) -> (H/f, W/f) box average, f the largest whole factor keeping the shorter side >= DIGIT_SIDE.
+
+    One digit fills a good part of its photo (MNIST's is 20 px): finding it and fitting it to
+    28 x 28 need no more pixels, and fewer make the analysis proportionally faster.
+    """
+    return reduce_by(gray, min(gray.shape) // DIGIT_SIDE)
+
+
+def reduce_by(gray: np.ndarray, f: int) -> tuple[np.ndarray, int]:
+    """(H, W) -> (H // f, W // f) box average (the last H % f rows, W % f columns dropped)."""
+    if f <= 1:
+        return gray, 1
+    if f <= 4:  # f x f strided slices summed: several times faster than reshape + mean
+        h, w = gray.shape[0] // f, gray.shape[1] // f
+        rows = sum(gray[i : h * f : f, : w * f].astype(np.float32) for i in range(f))  # (h, W')
+        return sum(rows[:, j::f] for j in range(f)) / np.float32(f * f), f
+    h, w = (gray.shape[0] // f) * f, (gray.shape[1] // f) * f
+    return gray[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3), dtype=np.float32), f
+
+
+def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None, reduced: int = 1) -> InkSignal:
     """(H, W) grey in [0, 1] -> the ink signal (module docstring); flat: one background level.
 
     cell: the background's scale in px (the opening's window), by default a sixth of the
@@ -59,12 +82,12 @@ def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None) ->
     noise = robust_std(s)
     if not cell and noise > DENOISE:  # a small, grainy crop: strokes are 2-3 px, grain 1 px
         s = median3(s)
-    return InkSignal(s.astype(np.float32), dark, cell, noise, x, ground)
+    return InkSignal(s.astype(np.float32), dark, cell, noise, x, ground, reduced)
 
 
 def median3(a: np.ndarray) -> np.ndarray:
     """(H, W) -> (H, W): median of each 3 x 3 neighbourhood (edges replicated)."""
-    p = np.pad(a, 1, mode="edge")
+    p = pad_edge(a, 1)
     h, w = a.shape
     return np.partition(np.stack([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]), 4, axis=0)[4]
 
@@ -105,14 +128,14 @@ def _max_filter(a: np.ndarray, k: int) -> np.ndarray:
     """(H, W) -> (H, W): maximum over a k x k window (edges replicated), separably."""
     from numpy.lib.stride_tricks import sliding_window_view
 
-    p = np.pad(a, k // 2, mode="edge")
+    p = pad_edge(a, k // 2)
     return sliding_window_view(sliding_window_view(p, k, axis=0).max(-1), k, axis=1).max(-1)
 
 
 def block_quantile(a: np.ndarray, cell: int, q: float) -> np.ndarray:
     """(H, W) -> (ceil(H/cell), ceil(W/cell)): the q-quantile of each cell x cell block."""
     gh, gw = -(-a.shape[0] // cell), -(-a.shape[1] // cell)
-    padded = np.pad(a, ((0, gh * cell - a.shape[0]), (0, gw * cell - a.shape[1])), mode="edge")
+    padded = pad_edge(a, 0, gh * cell - a.shape[0], 0, gw * cell - a.shape[1])
     blocks = padded.reshape(gh, cell, gw, cell).transpose(0, 2, 1, 3).reshape(gh, gw, cell * cell)
     k = int(q * (cell * cell - 1))
     return np.partition(blocks, k, axis=2)[..., k]
@@ -124,7 +147,7 @@ def block_max(a: np.ndarray, cell: int) -> np.ndarray:
 
 def _neighbour_median(grid: np.ndarray) -> np.ndarray:
     """(gh, gw) -> (gh, gw): median of each block's 3 x 3 neighbourhood (edges replicated)."""
-    p = np.pad(grid, 1, mode="edge")
+    p = pad_edge(grid, 1)
     h, w = grid.shape
     stack = np.stack([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)])  # (9, gh, gw)
     return np.partition(stack, 4, axis=0)[4]
@@ -153,7 +176,7 @@ def box_blur(a: np.ndarray, k: int) -> np.ndarray:
     """
     if k <= 1:
         return a
-    p = np.pad(a.astype(np.float32, copy=False), k // 2, mode="edge")
+    p = pad_edge(a.astype(np.float32, copy=False), k // 2)
     if k <= 9:
         h, w = a.shape
         rows = sum(p[i : i + h] for i in range(k))  # (H, W + k - 1)
@@ -164,7 +187,27 @@ def box_blur(a: np.ndarray, k: int) -> np.ndarray:
 
 def integral(a: np.ndarray) -> np.ndarray:
     """(H, W) -> (H + 1, W + 1) float64 summed-area table with a zero first row and column."""
-    return np.pad(a.cumsum(0, dtype=np.float64).cumsum(1), ((1, 0), (1, 0)))
+    out = np.zeros((a.shape[0] + 1, a.shape[1] + 1))
+    np.cumsum(a, axis=0, dtype=np.float64, out=out[1:, 1:])
+    np.cumsum(out[1:, 1:], axis=1, out=out[1:, 1:])
+    return out
+
+
+def pad_edge(a: np.ndarray, top: int, bottom: int | None = None, left: int | None = None,
+             right: int | None = None) -> np.ndarray:
+    """(H, W) -> (top + H + bottom, left + W + right), edges replicated: np.pad(mode="edge")
+    without its overhead (a tenth of a millisecond a call, dozens of calls an image)."""
+    bottom = top if bottom is None else bottom
+    left = top if left is None else left
+    right = left if right is None else right
+    h, w = a.shape
+    out = np.empty((top + h + bottom, left + w + right), a.dtype)
+    out[top : top + h, left : left + w] = a
+    out[:top, left : left + w] = a[:1]
+    out[top + h :, left : left + w] = a[-1:]
+    out[:, :left] = out[:, left : left + 1]
+    out[:, left + w :] = out[:, left + w - 1 : left + w]
+    return out
 
 
 def quantile(a: np.ndarray, q: float) -> float:

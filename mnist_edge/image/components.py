@@ -90,7 +90,8 @@ def _propagate(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _stats(row, start, end, labels, weights) -> Components:
     n = int(labels.max()) + 1 if labels.size else 0
     length = end - start
-    cum = np.pad(np.cumsum(weights, axis=1, dtype=np.float64), ((0, 0), (1, 0)))  # (H, W + 1)
+    cum = np.zeros((weights.shape[0], weights.shape[1] + 1))  # (H, W + 1) row-wise prefix sums
+    np.cumsum(weights, axis=1, dtype=np.float64, out=cum[:, 1:])
     run_mass = cum[row, end] - cum[row, start]
     top = np.full(n, 1 << 30)
     np.minimum.at(top, labels, row)

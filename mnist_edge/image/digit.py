@@ -1,6 +1,7 @@
 """One digit in a photo or scan: find it among the marks on the page, refuse what is no digit.
 
-What it is: fit_digit(img) -> Fitted. The ink signal (background.py) is thresholded only to
+What it is: fit_digit(img) -> Fitted. The photo is box-reduced to the pixels one digit needs
+(shorter side >= background.DIGIT_SIDE). The ink signal (background.py) is thresholded only to
 find the digit: Sauvola's local threshold (integral images) on the signal normalised by its
 local maximum, so faint pencil and dark pen are found alike, above a floor set by the paper's
 noise. Ruling lines are taken out, then connected components (components.py) are weighed:
@@ -50,17 +51,18 @@ class Fitted:
     pixels: np.ndarray  # (28, 28) float32 in [0, 1], white digit on black, MNIST-placed; zeros if refused
     reason: str | None  # None: one digit; "blank"; "not_a_digit"
     detail: str = ""  # the reason in words
-    box: tuple[int, int, int, int] | None = None  # the digit's box in the analysed image (t, b, l, r)
+    box: tuple[int, int, int, int] | None = None  # the digit's box in the analysed, reduced image (t, b, l, r)
 
 
 def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
     gray, flat, _ = analysed_grey(img, source)
-    signal = bg.ink_signal(gray, flat)
+    gray, f = bg.reduce_for_digit(gray)  # (H, W): a digit needs fewer pixels than a line of them
+    signal = bg.ink_signal(gray, flat, reduced=f)
     fitted = fit_signal(signal)
     if signal.cell and fitted.box is not None:
         width = stroke_width(signal, fitted.box)
         if width > WIDE_STROKE * signal.cell:  # the background took the strokes' middle for paper
-            fitted = fit_signal(bg.ink_signal(gray, flat, int(width / WIDE_STROKE)))
+            fitted = fit_signal(bg.ink_signal(gray, flat, int(width / WIDE_STROKE), f))
     return fitted
 
 
@@ -103,7 +105,7 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     if small and max(s.shape) <= 100:  # a digit-sized crop: lines drawn across it are not the digit's
         s = np.where(crossing_lines(s, 0.3 * float(s.max())), 0.0, s).astype(np.float32)
     sb = s if small else bg.box_blur(s, 3)  # (H, W): speckles averaged down
-    floor = max(MIN_CONTRAST, NOISE_FLOOR * bg.robust_std(sb))
+    floor = max(MIN_CONTRAST, NOISE_FLOOR * bg.robust_std(sb) * signal.reduced)  # reducing averaged grain down
     if float(sb.max()) < floor:
         return None
     mask = _sauvola(sb, floor, signal.cell) & (sb > floor)
@@ -198,7 +200,7 @@ def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
 
 
 def _max3(grid: np.ndarray) -> np.ndarray:
-    p = np.pad(grid, 1, mode="edge")
+    p = bg.pad_edge(grid, 1)
     h, w = grid.shape
     return np.max([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)], axis=0)
 
