@@ -172,25 +172,33 @@ def _interp_axis(a: np.ndarray, n: int, cell: int, axis: int) -> np.ndarray:
 def box_blur(a: np.ndarray, k: int) -> np.ndarray:
     """(H, W) -> (H, W) float32: mean over a k x k window (edges replicated).
 
-    Small windows add shifted copies (separable, float32); large ones use an integral image.
+    Small windows add shifted copies (separable, float32); large ones sum windows by doubling
+    (float64, log2 k additions an axis: a summed-area table's cumsums cost several times more).
     """
     if k <= 1:
         return a
-    p = pad_edge(a.astype(np.float32, copy=False), k // 2)
     if k <= 9:
+        p = pad_edge(a.astype(np.float32, copy=False), k // 2)
         h, w = a.shape
         rows = sum(p[i : i + h] for i in range(k))  # (H, W + k - 1)
         return sum(rows[:, j : j + w] for j in range(k)) / np.float32(k * k)
-    c = integral(p)
-    return ((c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]) / (k * k)).astype(np.float32)
+    p = pad_edge(a.astype(np.float64), k // 2)  # (H + k - 1, W + k - 1)
+    return (window_sums(window_sums(p, k).T, k).T / (k * k)).astype(np.float32)
 
 
-def integral(a: np.ndarray) -> np.ndarray:
-    """(H, W) -> (H + 1, W + 1) float64 summed-area table with a zero first row and column."""
-    out = np.zeros((a.shape[0] + 1, a.shape[1] + 1))
-    np.cumsum(a, axis=0, dtype=np.float64, out=out[1:, 1:])
-    np.cumsum(out[1:, 1:], axis=1, out=out[1:, 1:])
-    return out
+def window_sums(a: np.ndarray, k: int) -> np.ndarray:
+    """(n, ...) -> (n - k + 1, ...): the sums of every k consecutive rows, by doubling."""
+    m = a.shape[0] - k + 1
+    total, offset, power, p = None, 0, a, 1  # power: sums of p consecutive rows
+    while p <= k:
+        if k & p:
+            part = power[offset : offset + m]
+            total = part if total is None else total + part
+            offset += p
+        if 2 * p <= k:
+            power = power[:-p] + power[p:]
+        p *= 2
+    return total
 
 
 def pad_edge(a: np.ndarray, top: int, bottom: int | None = None, left: int | None = None,
