@@ -126,10 +126,8 @@ def _opened_background(x: np.ndarray, cell: int) -> np.ndarray:
 
 def _max_filter(a: np.ndarray, k: int) -> np.ndarray:
     """(H, W) -> (H, W): maximum over a k x k window (edges replicated), separably."""
-    from numpy.lib.stride_tricks import sliding_window_view
-
     p = pad_edge(a, k // 2)
-    return sliding_window_view(sliding_window_view(p, k, axis=0).max(-1), k, axis=1).max(-1)
+    return window_sums(window_sums(p, k, np.maximum).T, k, np.maximum).T
 
 
 def block_quantile(a: np.ndarray, cell: int, q: float) -> np.ndarray:
@@ -186,17 +184,17 @@ def box_blur(a: np.ndarray, k: int) -> np.ndarray:
     return (window_sums(window_sums(p, k).T, k).T / (k * k)).astype(np.float32)
 
 
-def window_sums(a: np.ndarray, k: int) -> np.ndarray:
-    """(n, ...) -> (n - k + 1, ...): the sums of every k consecutive rows, by doubling."""
+def window_sums(a: np.ndarray, k: int, op: np.ufunc = np.add) -> np.ndarray:
+    """(n, ...) -> (n - k + 1, ...): the sums (or op: np.maximum) of every k consecutive rows, by doubling."""
     m = a.shape[0] - k + 1
     total, offset, power, p = None, 0, a, 1  # power: sums of p consecutive rows
     while p <= k:
         if k & p:
             part = power[offset : offset + m]
-            total = part if total is None else total + part
+            total = part if total is None else op(total, part)
             offset += p
         if 2 * p <= k:
-            power = power[:-p] + power[p:]
+            power = op(power[:-p], power[p:])
         p *= 2
     return total
 
