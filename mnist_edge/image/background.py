@@ -130,7 +130,7 @@ def _opened_background(x: np.ndarray, cell: int) -> np.ndarray:
 def _max_filter(a: np.ndarray, k: int) -> np.ndarray:
     """(H, W) -> (H, W): maximum over a k x k window (edges replicated), separably."""
     p = pad_edge(a, k // 2)
-    return window_sums(window_sums(p, k, np.maximum).T, k, np.maximum).T
+    return window_sums(window_sums(p, k, np.maximum), k, np.maximum, axis=1)
 
 
 def block_quantile(a: np.ndarray, cell: int, q: float) -> np.ndarray:
@@ -190,20 +190,29 @@ def box_blur(a: np.ndarray, k: int) -> np.ndarray:
         rows = sum(p[i : i + h] for i in range(k))  # (H, W + k - 1)
         return sum(rows[:, j : j + w] for j in range(k)) / np.float32(k * k)
     p = pad_edge(a.astype(np.float64), k // 2)  # (H + k - 1, W + k - 1)
-    return (window_sums(window_sums(p, k).T, k).T / (k * k)).astype(np.float32)
+    sums = window_sums(window_sums(p, k), k, axis=1)  # (H, W)
+    return np.divide(sums, k * k, out=sums).astype(np.float32)
 
 
-def window_sums(a: np.ndarray, k: int, op: np.ufunc = np.add) -> np.ndarray:
-    """(n, ...) -> (n - k + 1, ...): the sums (or op: np.maximum) of every k consecutive rows, by doubling."""
-    m = a.shape[0] - k + 1
-    total, offset, power, p = None, 0, a, 1  # power: sums of p consecutive rows
+def window_sums(a: np.ndarray, k: int, op: np.ufunc = np.add, axis: int = 0) -> np.ndarray:
+    """(H, W) -> the sums (or op: np.maximum) of every k consecutive rows (axis 0: (H - k + 1, W))
+    or columns (axis 1: (H, W - k + 1)), by doubling, in two preallocated buffers (fresh arrays
+    of a new size each step cost more than the additions)."""
+    def cut(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        return x[lo:hi] if axis == 0 else x[:, lo:hi]
+
+    n = a.shape[axis]
+    m = n - k + 1
+    total, offset, power, p, slot = None, 0, a, 1, 0  # power: op over p consecutive rows
+    work = np.empty((2, *a.shape), a.dtype)
     while p <= k:
         if k & p:
-            part = power[offset : offset + m]
-            total = part if total is None else op(total, part)
+            part = cut(power, offset, offset + m)
+            total = part.copy() if total is None else op(total, part, out=total)
             offset += p
         if 2 * p <= k:
-            power = op(power[:-p], power[p:])
+            power = op(cut(power, 0, n - p), cut(power, p, n), out=cut(work[slot], 0, n - p))
+            n, slot = n - p, slot ^ 1
         p *= 2
     return total
 
