@@ -189,7 +189,7 @@ def box_blur(a: np.ndarray, k: int) -> np.ndarray:
         h, w = a.shape
         rows = sum(p[i : i + h] for i in range(k))  # (H, W + k - 1)
         return sum(rows[:, j : j + w] for j in range(k)) / np.float32(k * k)
-    p = pad_edge(a.astype(np.float64), k // 2)  # (H + k - 1, W + k - 1)
+    p = pad_edge(a, k // 2, dtype=np.float64)  # (H + k - 1, W + k - 1)
     sums = window_sums(window_sums(p, k), k, axis=1)  # (H, W)
     return np.divide(sums, k * k, out=sums).astype(np.float32)
 
@@ -218,14 +218,14 @@ def window_sums(a: np.ndarray, k: int, op: np.ufunc = np.add, axis: int = 0) -> 
 
 
 def pad_edge(a: np.ndarray, top: int, bottom: int | None = None, left: int | None = None,
-             right: int | None = None) -> np.ndarray:
+             right: int | None = None, dtype: type | None = None) -> np.ndarray:
     """(H, W) -> (top + H + bottom, left + W + right), edges replicated: np.pad(mode="edge")
     without its overhead (a tenth of a millisecond a call, dozens of calls an image)."""
     bottom = top if bottom is None else bottom
     left = top if left is None else left
     right = left if right is None else right
     h, w = a.shape
-    out = np.empty((top + h + bottom, left + w + right), a.dtype)
+    out = np.empty((top + h + bottom, left + w + right), dtype or a.dtype)
     out[top : top + h, left : left + w] = a
     out[:top, left : left + w] = a[:1]
     out[top + h :, left : left + w] = a[-1:]
