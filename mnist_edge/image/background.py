@@ -194,6 +194,12 @@ def box_blur(a: np.ndarray, k: int) -> np.ndarray:
     return np.divide(sums, k * k, out=sums).astype(np.float32)
 
 
+def dilate(mask: np.ndarray, k: int) -> np.ndarray:
+    """(H, W) bool -> (H, W) bool: any of the k x k window set (edges replicated); box_blur(mask, k) > 0."""
+    p = pad_edge(mask, k // 2)
+    return window_sums(window_sums(p, k, np.logical_or), k, np.logical_or, axis=1)
+
+
 def window_sums(a: np.ndarray, k: int, op: np.ufunc = np.add, axis: int = 0) -> np.ndarray:
     """(H, W) -> the sums (or op: np.maximum) of every k consecutive rows (axis 0: (H - k + 1, W))
     or columns (axis 1: (H, W - k + 1)), by doubling, in two preallocated buffers (fresh arrays

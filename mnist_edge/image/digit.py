@@ -1,17 +1,16 @@
 """One digit in a photo or scan: find it among the marks on the page, refuse what is no digit.
 
-What it is: fit_digit(img) -> Fitted. The photo is box-reduced to the pixels one digit needs
-(shorter side >= background.DIGIT_SIDE). The ink signal (background.py) is thresholded only to
-find the digit: Sauvola's local threshold (integral images) on the signal normalised by its
-local maximum, so faint pencil and dark pen are found alike, above a floor set by the paper's
-noise. Ruling lines are taken out, then connected components (components.py) are weighed:
-dust (tiny), marks touching the image's border (the page's edge, the table) unless nothing
-else is there, and stray marks far from the main mass are dropped; pieces of one digit close
-to it (a 5's detached bar, a broken pencil stroke) are merged. The digit's region grows into
-its faint edges (hysteresis), and the signal inside it, nothing outside, is fitted as MNIST
-(fit.py). Verdicts: "blank" (no mark stands out of the paper's noise), "not_a_digit"
-(several digit-sized marks side by side). find_marks() and fit_core() are shared with `read`
-(segment.py), which chooses the marks of a line of digits instead of one digit's.
+What it is: fit_digit(img) -> Fitted. The photo is box-reduced to what one digit needs (shorter
+side >= background.DIGIT_SIDE); its ink signal (background.py) is thresholded only to find the
+digit: Sauvola's local threshold on the signal normalised by its local maximum, so faint pencil
+and dark pen are found alike, above a floor set by the paper's noise. Ruling lines are taken
+out, then connected components (components.py) are weighed: dust (tiny), marks touching the
+image's border (the page's edge, the table) unless nothing else is there, and stray marks far
+from the main mass are dropped; pieces of one digit close to it (a 5's detached bar, a broken
+pencil stroke) are merged. The digit's region grows into its faint edges (hysteresis), and the
+signal inside it, nothing outside, is fitted as MNIST (fit.py). Verdicts: "blank" (no mark
+stands out of the paper's noise), "not_a_digit" (several digit-sized marks side by side).
+find_marks(), fit_core() are shared with `read` (segment.py), which picks a line of digits' marks.
 What it isn't: a classifier; "not a digit" from the shapes of strokes is only the obvious cases.
 """
 
@@ -116,8 +115,8 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     elif not small:
         mask &= ~ruling_lines(mask)
     comps = label(mask, np.clip(sb, 0, None))
-    comps.cluster = _containing(label(sb > 0.5 * floor, sb), comps)  # joined by fainter ink: one digit
-    grown = label(bg.box_blur(mask.astype(np.float32), 5) > 0, sb)  # marks 2 px apart joined
+    comps.cluster = _containing(label(sb > 0.5 * floor), comps)  # joined by fainter ink: one digit
+    grown = label(bg.dilate(mask, 5))  # marks 2 px apart joined
     h, w = s.shape
     edge = (grown.top <= 1) | (grown.left <= 1) | (grown.bottom >= h - 1) | (grown.right >= w - 1)
     comps.on_border = edge[_containing(grown, comps)]  # touching the border, or a mark that does
@@ -150,10 +149,11 @@ def fit_core(core: np.ndarray, s: np.ndarray, sb: np.ndarray, noise: float,
     """
     region = _region(core, s, noise, small)
     level = bg.quantile(s[core], 0.5)  # the strokes' typical ink signal
-    holes = ribbon_holes(core | (region & (s > 0.5 * level)), _box(np.where(region, s if small else sb, 0.0)))
+    weights = np.where(region, s if small else sb, 0.0)  # (H, W) what the boxes are of
+    holes = ribbon_holes(core | (region & (s > 0.5 * level)), _box(weights))
     ink = np.where(region, np.clip(s, 0, None), 0.0).astype(np.float32)
     ink[holes] = level
-    box = _box(np.where(region, s if small else sb, 0.0) + holes * level)
+    box = _box(weights + holes * level)
     pixels = fit(ink, box)
     return None if pixels is None else (pixels, box)
 
@@ -278,13 +278,13 @@ def _several(c: Components, group: list[int], others: np.ndarray) -> str:
 def _region(core: np.ndarray, s: np.ndarray, noise: float, small: bool) -> np.ndarray:
     """(H, W) bool: the digit's pieces (core) grown into their faint edges (hysteresis), but not far."""
     reach = 2 if small else 3
-    near = bg.box_blur(core.astype(np.float32), 2 * reach + 1) > 0
+    near = bg.dilate(core, 2 * reach + 1)
     faint = s > max(3 * noise, 1e-3)
     if noise > 1e-3:  # on a noisy page the faint pixels must stay near the strokes
         faint &= near
-    grown = label(faint, s)
+    grown = label(faint)
     touching = grown.label[_touches(grown, near)]
-    return grown.mask_of(touching, s.shape) | (bg.box_blur(core.astype(np.float32), 3) > 0)
+    return grown.mask_of(touching, s.shape) | bg.dilate(core, 3)
 
 
 def _touches(runs: Components, core: np.ndarray) -> np.ndarray:
