@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 ANALYSIS_SIDE = 512  # images are box-reduced to at most this long side before analysis
-DIGIT_SIDE = 128  # one digit's photo is box-reduced further, by whole factors keeping the shorter side >= this
+DIGIT_SIDE = 150  # one digit's photo is box-reduced at most 2 times more, keeping the shorter side >= this
+GRAIN = 0.75  # box-reducing f times lowers the paper's (partly correlated) noise about f**GRAIN times
 SMALL = 96  # images with a shorter side below this have one background level (a crop, MNIST)
 LIGHT_INK = 1.5  # on a page, light ink on a dark ground must stand out this much more than dark ink
 DENOISE = 0.05  # noise std above which a small image is median-filtered before anything else
@@ -45,12 +46,13 @@ def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def reduce_for_digit(gray: np.ndarray) -> tuple[np.ndarray, int]:
-    """(H, W) -> (H/f, W/f) box average, f the largest whole factor keeping the shorter side >= DIGIT_SIDE.
+    """(H, W) -> (H/f, W/f) box average, f = 2 if the shorter side stays >= DIGIT_SIDE, else 1.
 
     One digit fills a good part of its photo (MNIST's is 20 px): finding it and fitting it to
-    28 x 28 need no more pixels, and fewer make the analysis proportionally faster.
+    28 x 28 need no more pixels, and fewer make the analysis proportionally faster. Halving at
+    most: reduced further, thin strokes and grid paper lose digits (validation photos).
     """
-    return reduce_by(gray, min(gray.shape) // DIGIT_SIDE)
+    return reduce_by(gray, min(2, min(gray.shape) // DIGIT_SIDE))
 
 
 def reduce_by(gray: np.ndarray, f: int) -> tuple[np.ndarray, int]:

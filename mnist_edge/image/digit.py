@@ -104,7 +104,7 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     if small and max(s.shape) <= 100:  # a digit-sized crop: lines drawn across it are not the digit's
         s = np.where(crossing_lines(s, 0.3 * float(s.max())), 0.0, s).astype(np.float32)
     sb = s if small else bg.box_blur(s, 3)  # (H, W): speckles averaged down
-    floor = max(MIN_CONTRAST, NOISE_FLOOR * bg.robust_std(sb) * signal.reduced)  # reducing averaged grain down
+    floor = max(MIN_CONTRAST, NOISE_FLOOR * bg.robust_std(sb) * signal.reduced**bg.GRAIN)  # grain as before reducing
     if float(sb.max()) < floor:
         return None
     mask = _sauvola(sb, floor, signal.cell) & (sb > floor)
