@@ -11,11 +11,14 @@ What it isn't: the choice of what is ink (components.py) or the MNIST fitting (f
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 ANALYSIS_SIDE = 512  # images are box-reduced to at most this long side before analysis
+DIGIT_SIDE = 150  # one digit's photo is box-reduced at most 2 times more, keeping the shorter side >= this
+GRAIN = 0.75  # box-reducing f times lowers the paper's (partly correlated) noise about f**GRAIN times
 SMALL = 96  # images with a shorter side below this have one background level (a crop, MNIST)
 LIGHT_INK = 1.5  # on a page, light ink on a dark ground must stand out this much more than dark ink
 DENOISE = 0.05  # noise std above which a small image is median-filtered before anything else
@@ -30,6 +33,7 @@ class InkSignal:
     noise: float  # robust std of s (MAD), mostly the paper's noise
     x: np.ndarray  # (H, W) the image made ink-bright (for measuring strokes)
     ground: np.ndarray  # (H, W) its background
+    reduced: int = 1  # box-reduced this many times past the analysis size (reduce_for_digit)
 
 
 def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
@@ -41,7 +45,29 @@ def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
     return gray[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3), dtype=np.float32), f
 
 
-def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None) -> InkSignal:
+def reduce_for_digit(gray: np.ndarray) -> tuple[np.ndarray, int]:
+    """(H, W) -> (H/f, W/f) box average, f = 2 if the shorter side stays >= DIGIT_SIDE, else 1.
+
+    One digit fills a good part of its photo (MNIST's is 20 px): finding it and fitting it to
+    28 x 28 need no more pixels, and fewer make the analysis proportionally faster. Halving at
+    most: reduced further, thin strokes and grid paper lose digits (validation photos).
+    """
+    return reduce_by(gray, min(2, min(gray.shape) // DIGIT_SIDE))
+
+
+def reduce_by(gray: np.ndarray, f: int) -> tuple[np.ndarray, int]:
+    """(H, W) -> (H // f, W // f) box average (the last H % f rows, W % f columns dropped)."""
+    if f <= 1:
+        return gray, 1
+    if f <= 4:  # f x f strided slices summed: several times faster than reshape + mean
+        h, w = gray.shape[0] // f, gray.shape[1] // f
+        rows = sum(gray[i : h * f : f, : w * f].astype(np.float32) for i in range(f))  # (h, W')
+        return sum(rows[:, j::f] for j in range(f)) / np.float32(f * f), f
+    h, w = (gray.shape[0] // f) * f, (gray.shape[1] // f) * f
+    return gray[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3), dtype=np.float32), f
+
+
+def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None, reduced: int = 1) -> InkSignal:
     """(H, W) grey in [0, 1] -> the ink signal (module docstring); flat: one background level.
 
     cell: the background's scale in px (the opening's window), by default a sixth of the
@@ -59,12 +85,12 @@ def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None) ->
     noise = robust_std(s)
     if not cell and noise > DENOISE:  # a small, grainy crop: strokes are 2-3 px, grain 1 px
         s = median3(s)
-    return InkSignal(s.astype(np.float32), dark, cell, noise, x, ground)
+    return InkSignal(s.astype(np.float32), dark, cell, noise, x, ground, reduced)
 
 
 def median3(a: np.ndarray) -> np.ndarray:
     """(H, W) -> (H, W): median of each 3 x 3 neighbourhood (edges replicated)."""
-    p = np.pad(a, 1, mode="edge")
+    p = pad_edge(a, 1)
     h, w = a.shape
     return np.partition(np.stack([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]), 4, axis=0)[4]
 
@@ -75,8 +101,10 @@ def _ink_is_dark(gray: np.ndarray, cell: int) -> bool:
     On a page (cell > 0) light ink must depart LIGHT_INK times more: on a blank page under a
     shadow both sides of the shadow's edge depart alike, and pages are light far more often.
     """
-    r = box_blur(gray - _background(gray, cell, 0.5), 3 if cell else 1)
-    return -quantile(r, 0.0005) * (LIGHT_INK if cell else 1.0) > quantile(r, 0.9995)
+    r = box_blur(gray - _background(gray, cell, 0.5), 3 if cell else 1).ravel()
+    lo, hi = (int(round(q * (r.size - 1))) for q in (0.0005, 0.9995))  # as quantile(), one partition
+    part = np.partition(r, (lo, hi))
+    return -float(part[lo]) * (LIGHT_INK if cell else 1.0) > float(part[hi])
 
 
 def _background(x: np.ndarray, cell: int, q: float) -> np.ndarray:
@@ -103,16 +131,14 @@ def _opened_background(x: np.ndarray, cell: int) -> np.ndarray:
 
 def _max_filter(a: np.ndarray, k: int) -> np.ndarray:
     """(H, W) -> (H, W): maximum over a k x k window (edges replicated), separably."""
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    p = np.pad(a, k // 2, mode="edge")
-    return sliding_window_view(sliding_window_view(p, k, axis=0).max(-1), k, axis=1).max(-1)
+    p = pad_edge(a, k // 2)
+    return window_sums(window_sums(p, k, np.maximum), k, np.maximum, axis=1)
 
 
 def block_quantile(a: np.ndarray, cell: int, q: float) -> np.ndarray:
     """(H, W) -> (ceil(H/cell), ceil(W/cell)): the q-quantile of each cell x cell block."""
     gh, gw = -(-a.shape[0] // cell), -(-a.shape[1] // cell)
-    padded = np.pad(a, ((0, gh * cell - a.shape[0]), (0, gw * cell - a.shape[1])), mode="edge")
+    padded = pad_edge(a, 0, gh * cell - a.shape[0], 0, gw * cell - a.shape[1])
     blocks = padded.reshape(gh, cell, gw, cell).transpose(0, 2, 1, 3).reshape(gh, gw, cell * cell)
     k = int(q * (cell * cell - 1))
     return np.partition(blocks, k, axis=2)[..., k]
@@ -124,7 +150,7 @@ def block_max(a: np.ndarray, cell: int) -> np.ndarray:
 
 def _neighbour_median(grid: np.ndarray) -> np.ndarray:
     """(gh, gw) -> (gh, gw): median of each block's 3 x 3 neighbourhood (edges replicated)."""
-    p = np.pad(grid, 1, mode="edge")
+    p = pad_edge(grid, 1)
     h, w = grid.shape
     stack = np.stack([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)])  # (9, gh, gw)
     return np.partition(stack, 4, axis=0)[4]
@@ -137,34 +163,83 @@ def upsample(grid: np.ndarray, shape: tuple[int, int], cell: int) -> np.ndarray:
 
 
 def _interp_axis(a: np.ndarray, n: int, cell: int, axis: int) -> np.ndarray:
-    f = np.clip((np.arange(n) + 0.5) / cell - 0.5, 0, a.shape[axis] - 1)
-    i0 = np.floor(f).astype(int)
-    i1 = np.minimum(i0 + 1, a.shape[axis] - 1)
-    w = (f - i0).astype(np.float32)
+    i0, i1, w, w0 = _interp_weights(n, cell, a.shape[axis])
     if axis == 0:
-        return a[i0] * (1 - w)[:, None] + a[i1] * w[:, None]
-    return a[:, i0] * (1 - w) + a[:, i1] * w
+        return a[i0] * w0[:, None] + a[i1] * w[:, None]
+    return a[:, i0] * w0 + a[:, i1] * w
+
+
+@functools.lru_cache(maxsize=64)
+def _interp_weights(n: int, cell: int, size: int) -> tuple[np.ndarray, ...]:
+    """-> (n,) lower and upper block index, upper and lower weight (float32) of each pixel."""
+    f = np.clip((np.arange(n) + 0.5) / cell - 0.5, 0, size - 1)
+    i0 = np.floor(f).astype(int)
+    w = (f - i0).astype(np.float32)
+    return i0, np.minimum(i0 + 1, size - 1), w, 1 - w
 
 
 def box_blur(a: np.ndarray, k: int) -> np.ndarray:
     """(H, W) -> (H, W) float32: mean over a k x k window (edges replicated).
 
-    Small windows add shifted copies (separable, float32); large ones use an integral image.
+    Small windows add shifted copies (separable, float32); large ones sum windows by doubling
+    (float64, log2 k additions an axis: a summed-area table's cumsums cost several times more).
     """
     if k <= 1:
         return a
-    p = np.pad(a.astype(np.float32, copy=False), k // 2, mode="edge")
     if k <= 9:
+        p = pad_edge(a.astype(np.float32, copy=False), k // 2)
         h, w = a.shape
         rows = sum(p[i : i + h] for i in range(k))  # (H, W + k - 1)
         return sum(rows[:, j : j + w] for j in range(k)) / np.float32(k * k)
-    c = integral(p)
-    return ((c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]) / (k * k)).astype(np.float32)
+    p = pad_edge(a, k // 2, dtype=np.float64)  # (H + k - 1, W + k - 1)
+    sums = window_sums(window_sums(p, k), k, axis=1)  # (H, W)
+    return np.divide(sums, k * k, out=sums).astype(np.float32)
 
 
-def integral(a: np.ndarray) -> np.ndarray:
-    """(H, W) -> (H + 1, W + 1) float64 summed-area table with a zero first row and column."""
-    return np.pad(a.cumsum(0, dtype=np.float64).cumsum(1), ((1, 0), (1, 0)))
+def dilate(mask: np.ndarray, k: int) -> np.ndarray:
+    """(H, W) bool -> (H, W) bool: any of the k x k window set (edges replicated); box_blur(mask, k) > 0."""
+    p = pad_edge(mask, k // 2)
+    return window_sums(window_sums(p, k, np.logical_or), k, np.logical_or, axis=1)
+
+
+def window_sums(a: np.ndarray, k: int, op: np.ufunc = np.add, axis: int = 0) -> np.ndarray:
+    """(H, W) -> the sums (or op: np.maximum) of every k consecutive rows (axis 0: (H - k + 1, W))
+    or columns (axis 1: (H, W - k + 1)), by doubling, in two preallocated buffers (fresh arrays
+    of a new size each step cost more than the additions)."""
+    def cut(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        return x[lo:hi] if axis == 0 else x[:, lo:hi]
+
+    n = a.shape[axis]
+    m = n - k + 1
+    total, offset, power, p, slot = None, 0, a, 1, 0  # power: op over p consecutive rows
+    work = np.empty((2, *a.shape), a.dtype)
+    while p <= k:
+        if k & p:
+            part = cut(power, offset, offset + m)
+            total = part.copy() if total is None else op(total, part, out=total)
+            offset += p
+        if 2 * p <= k:
+            power = op(cut(power, 0, n - p), cut(power, p, n), out=cut(work[slot], 0, n - p))
+            n, slot = n - p, slot ^ 1
+        p *= 2
+    return total
+
+
+def pad_edge(a: np.ndarray, top: int, bottom: int | None = None, left: int | None = None,
+             right: int | None = None, dtype: type | None = None) -> np.ndarray:
+    """(H, W) -> (top + H + bottom, left + W + right), edges replicated: np.pad(mode="edge")
+    without its overhead (a tenth of a millisecond a call, dozens of calls an image)."""
+    bottom = top if bottom is None else bottom
+    left = top if left is None else left
+    right = left if right is None else right
+    h, w = a.shape
+    out = np.empty((top + h + bottom, left + w + right), dtype or a.dtype)
+    out[top : top + h, left : left + w] = a
+    out[:top, left : left + w] = a[:1]
+    out[top + h :, left : left + w] = a[-1:]
+    out[:, :left] = out[:, left : left + 1]
+    out[:, left + w :] = out[:, left + w - 1 : left + w]
+    return out
 
 
 def quantile(a: np.ndarray, q: float) -> float:

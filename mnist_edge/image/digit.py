@@ -1,16 +1,16 @@
 """One digit in a photo or scan: find it among the marks on the page, refuse what is no digit.
 
-What it is: fit_digit(img) -> Fitted. The ink signal (background.py) is thresholded only to
-find the digit: Sauvola's local threshold (integral images) on the signal normalised by its
-local maximum, so faint pencil and dark pen are found alike, above a floor set by the paper's
-noise. Ruling lines are taken out, then connected components (components.py) are weighed:
-dust (tiny), marks touching the image's border (the page's edge, the table) unless nothing
-else is there, and stray marks far from the main mass are dropped; pieces of one digit close
-to it (a 5's detached bar, a broken pencil stroke) are merged. The digit's region grows into
-its faint edges (hysteresis), and the signal inside it, nothing outside, is fitted as MNIST
-(fit.py). Verdicts: "blank" (no mark stands out of the paper's noise), "not_a_digit"
-(several digit-sized marks side by side). find_marks() and fit_core() are shared with `read`
-(segment.py), which chooses the marks of a line of digits instead of one digit's.
+What it is: fit_digit(img) -> Fitted. The photo is box-reduced to what one digit needs (shorter
+side >= background.DIGIT_SIDE); its ink signal (background.py) is thresholded only to find the
+digit: Sauvola's local threshold on the signal normalised by its local maximum, so faint pencil
+and dark pen are found alike, above a floor set by the paper's noise. Ruling lines are taken
+out, then connected components (components.py) are weighed: dust (tiny), marks touching the
+image's border (the page's edge, the table) unless nothing else is there, and stray marks far
+from the main mass are dropped; pieces of one digit close to it (a 5's detached bar, a broken
+pencil stroke) are merged. The digit's region grows into its faint edges (hysteresis), and the
+signal inside it, nothing outside, is fitted as MNIST (fit.py). Verdicts: "blank" (no mark
+stands out of the paper's noise), "not_a_digit" (several digit-sized marks side by side).
+find_marks(), fit_core() are shared with `read` (segment.py), which picks a line of digits' marks.
 What it isn't: a classifier; "not a digit" from the shapes of strokes is only the obvious cases.
 """
 
@@ -50,17 +50,18 @@ class Fitted:
     pixels: np.ndarray  # (28, 28) float32 in [0, 1], white digit on black, MNIST-placed; zeros if refused
     reason: str | None  # None: one digit; "blank"; "not_a_digit"
     detail: str = ""  # the reason in words
-    box: tuple[int, int, int, int] | None = None  # the digit's box in the analysed image (t, b, l, r)
+    box: tuple[int, int, int, int] | None = None  # the digit's box in the analysed, reduced image (t, b, l, r)
 
 
 def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
     gray, flat, _ = analysed_grey(img, source)
-    signal = bg.ink_signal(gray, flat)
+    gray, f = bg.reduce_for_digit(gray)  # (H, W): a digit needs fewer pixels than a line of them
+    signal = bg.ink_signal(gray, flat, reduced=f)
     fitted = fit_signal(signal)
     if signal.cell and fitted.box is not None:
         width = stroke_width(signal, fitted.box)
         if width > WIDE_STROKE * signal.cell:  # the background took the strokes' middle for paper
-            fitted = fit_signal(bg.ink_signal(gray, flat, int(width / WIDE_STROKE)))
+            fitted = fit_signal(bg.ink_signal(gray, flat, int(width / WIDE_STROKE), f))
     return fitted
 
 
@@ -103,7 +104,7 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     if small and max(s.shape) <= 100:  # a digit-sized crop: lines drawn across it are not the digit's
         s = np.where(crossing_lines(s, 0.3 * float(s.max())), 0.0, s).astype(np.float32)
     sb = s if small else bg.box_blur(s, 3)  # (H, W): speckles averaged down
-    floor = max(MIN_CONTRAST, NOISE_FLOOR * bg.robust_std(sb))
+    floor = max(MIN_CONTRAST, NOISE_FLOOR * bg.robust_std(sb) * signal.reduced**bg.GRAIN)  # grain as before reducing
     if float(sb.max()) < floor:
         return None
     mask = _sauvola(sb, floor, signal.cell) & (sb > floor)
@@ -114,8 +115,8 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     elif not small:
         mask &= ~ruling_lines(mask)
     comps = label(mask, np.clip(sb, 0, None))
-    comps.cluster = _containing(label(sb > 0.5 * floor, sb), comps)  # joined by fainter ink: one digit
-    grown = label(bg.box_blur(mask.astype(np.float32), 5) > 0, sb)  # marks 2 px apart joined
+    comps.cluster = _containing(label(sb > 0.5 * floor), comps)  # joined by fainter ink: one digit
+    grown = label(bg.dilate(mask, 5))  # marks 2 px apart joined
     h, w = s.shape
     edge = (grown.top <= 1) | (grown.left <= 1) | (grown.bottom >= h - 1) | (grown.right >= w - 1)
     comps.on_border = edge[_containing(grown, comps)]  # touching the border, or a mark that does
@@ -148,10 +149,11 @@ def fit_core(core: np.ndarray, s: np.ndarray, sb: np.ndarray, noise: float,
     """
     region = _region(core, s, noise, small)
     level = bg.quantile(s[core], 0.5)  # the strokes' typical ink signal
-    holes = ribbon_holes(core | (region & (s > 0.5 * level)), _box(np.where(region, s if small else sb, 0.0)))
+    weights = np.where(region, s if small else sb, 0.0)  # (H, W) what the boxes are of
+    holes = ribbon_holes(core | (region & (s > 0.5 * level)), _box(weights))
     ink = np.where(region, np.clip(s, 0, None), 0.0).astype(np.float32)
     ink[holes] = level
-    box = _box(np.where(region, s if small else sb, 0.0) + holes * level)
+    box = _box(weights + holes * level)
     pixels = fit(ink, box)
     return None if pixels is None else (pixels, box)
 
@@ -198,7 +200,7 @@ def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
 
 
 def _max3(grid: np.ndarray) -> np.ndarray:
-    p = np.pad(grid, 1, mode="edge")
+    p = bg.pad_edge(grid, 1)
     h, w = grid.shape
     return np.max([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)], axis=0)
 
@@ -276,13 +278,13 @@ def _several(c: Components, group: list[int], others: np.ndarray) -> str:
 def _region(core: np.ndarray, s: np.ndarray, noise: float, small: bool) -> np.ndarray:
     """(H, W) bool: the digit's pieces (core) grown into their faint edges (hysteresis), but not far."""
     reach = 2 if small else 3
-    near = bg.box_blur(core.astype(np.float32), 2 * reach + 1) > 0
+    near = bg.dilate(core, 2 * reach + 1)
     faint = s > max(3 * noise, 1e-3)
     if noise > 1e-3:  # on a noisy page the faint pixels must stay near the strokes
         faint &= near
-    grown = label(faint, s)
+    grown = label(faint)
     touching = grown.label[_touches(grown, near)]
-    return grown.mask_of(touching, s.shape) | (bg.box_blur(core.astype(np.float32), 3) > 0)
+    return grown.mask_of(touching, s.shape) | bg.dilate(core, 3)
 
 
 def _touches(runs: Components, core: np.ndarray) -> np.ndarray:
