@@ -14,22 +14,16 @@ or $MNIST_EDGE_DATA_DIR. Tests that need them skip where they are absent, except
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from helpers import SHARED_MNIST, find_mnist_dir
+from helpers.wheel import build_wheel
+
 REPO = Path(__file__).resolve().parent.parent
-SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
-
-
-def _mnist_dir() -> Path | None:
-    for candidate in (os.environ.get("MNIST_EDGE_DATA_DIR"), SHARED_MNIST):
-        if candidate and Path(candidate, "t10k-images-idx3-ubyte.gz").is_file():
-            return Path(candidate)
-    return None
 
 
 FOLDER_MARKS = {"core": ["core"], "mnist": ["mnist"], "train": ["torch", "mnist"],
@@ -47,7 +41,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The folder with the four real MNIST files; skips (fails in CI) when absent."""
-    folder = _mnist_dir()
+    folder = find_mnist_dir()
     if folder is None:
         message = f"MNIST files not found in $MNIST_EDGE_DATA_DIR or {SHARED_MNIST}"
         if os.environ.get("CI"):
@@ -72,17 +66,7 @@ def needs_torch():
 def project_wheel(tmp_path_factory) -> Path:
     """The project's wheel, built from a copy of this checkout's files (it carries the shipped
     artifacts); the build's own build/ folder lands in the copy, never in the checkout."""
-    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheel")
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=REPO, capture_output=True, check=True).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        if (REPO / name).is_file():  # a file deleted but not yet staged is listed too
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, source / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-                    str(source)], check=True)
-    (wheel,) = out.glob("mnist_edge-*.whl")
-    return wheel
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 @pytest.fixture(scope="session")

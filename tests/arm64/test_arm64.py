@@ -1,6 +1,7 @@
 """The runtime on linux/aarch64 (Raspberry Pi 4 and 5 CPUs), emulated, against x86.
 
-scripts/arm64.py runs everything emulated once per session (see its docstring) and records it;
+scripts/arm64.py runs everything emulated once per session (see its docstring; started at
+collection by helpers.emulation, so that it runs beside the other tests) and records it;
 these tests compare that record with the same wheel on x86: FP32 logits within 1e-5 and the
 same digits on every image for every shipped model (ONNX on onnxruntime, TFLite on LiteRT),
 predict and eval output alike, bench, the server and the torch-free runtime tests working, and the lowest
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,39 +20,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import emulation
 from helpers.clirun import REPO
+from helpers.emulation import IMAGES, SANDBOX, onnxruntime_floor
 
-SCRIPT = REPO / "scripts" / "arm64.py"
-SANDBOX = REPO.parent / "shared" / "tools" / "arm64-sandbox.sh"
 LOGITS_SCRIPT = REPO / "tests" / "helpers" / "arm64_logits.py"
 CPUS = ("cortex-a72", "cortex-a76")  # Raspberry Pi 4, Raspberry Pi 5
-IMAGES = 500  # test images both sides run: every image the same digit, FP32 within 1e-5
 FP32_ATOL = 1e-5
 SHIPPED = {"mnist_cnn.onnx", "mnist_cnn.int8.onnx", "mnist_cnn.tflite", "mnist_cnn.int8.tflite"}
 
 
-def onnxruntime_floor() -> str:
-    """The lowest onnxruntime the project allows (pyproject's `onnxruntime>=X`), as X."""
-    text = (REPO / "pyproject.toml").read_text()
-    return re.search(r'"onnxruntime>=([\d.]+)"', text).group(1)
-
-
 @pytest.fixture(scope="session")
-def emulated(project_wheel, mnist_dir, tmp_path_factory) -> Path:
-    """scripts/arm64.py's output folder: OUT/<cpu>/report.json and what each step wrote."""
+def emulated(mnist_dir) -> Path:
+    """scripts/arm64.py's output folder (helpers.emulation started it at collection):
+    OUT/<cpu>/report.json and what each step wrote."""
     if not SANDBOX.is_file():
         message = f"arm64 sandbox not found at {SANDBOX}"
         if os.environ.get("CI"):
             pytest.fail(message + " (CI must run the arm64 checks)")
         pytest.skip(message)
-    out = tmp_path_factory.mktemp("arm64")
-    done = subprocess.run([sys.executable, str(SCRIPT), "--wheel", str(project_wheel),
-                           "--data-dir", str(mnist_dir), "--out", str(out), "--images", str(IMAGES),
-                           "--floor", onnxruntime_floor()], capture_output=True, text=True,
-                          timeout=3600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    print(done.stdout)
-    return out
+    return emulation.result(mnist_dir)
 
 
 def report(out: Path, cpu: str) -> dict:
