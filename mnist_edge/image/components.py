@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 LINE_SPAN = 0.45  # a ruling line covers at least this fraction of the page's width (or height)
+LINE_GAP = 0.08  # ruling lines lie at least this x the page apart (a stroke's two edges do not)
 GRID_SPAN = 0.8  # ... in a photo of a line of digits, where a 1 may be half the photo's height
 LINE_ROWS = 4  # a ruling line is at most this many rows thick (or 3% of the page, if more)
 LINE_TILTS = np.tan(np.radians(np.arange(-3.0, 3.01, 0.75)))  # angles tried for ruling lines
@@ -134,12 +135,18 @@ def ruling_lines(mask: np.ndarray, span: float = LINE_SPAN) -> np.ndarray:
             if best is None or len(found) > len(best[1]):
                 best = (k, found, profile)
         k, found, profile = best
-        if len(found) >= 2:
+        if len(found) >= 2 and not _one_stroke(found - length, LINE_GAP * length, mask.shape[0 if u is ys else 1]):
             near = np.flatnonzero(profile > 0.3 * length)  # the line's fainter edge rows too
             near = near[np.min(np.abs(near[:, None] - found[None, :]), axis=1) <= 2]
             on = np.isin(k, near)
             lines[ys[on], xs[on]] = True
     return lines
+
+
+def _one_stroke(rows: np.ndarray, gap: float, side: int) -> bool:
+    """Rows (projected, page coordinates) closer together than `gap` and away from the page's
+    edge: one thick stroke's two edges (a bold 1), not two ruling lines."""
+    return bool(np.ptp(rows) < gap and rows.min() > 2 and rows.max() < side - 3)
 
 
 def _thin_lines(rows: np.ndarray, most: float) -> np.ndarray:
