@@ -16,6 +16,7 @@ import numpy as np
 
 LINE_SPAN = 0.45  # a ruling line covers at least this fraction of the page's width (or height)
 LINE_GAP = 0.08  # ruling lines lie at least this x the page apart (a stroke's two edges do not)
+STROKE_COVER = 0.75  # ...and a digit's stroke covers less of the page than a ruling line or its edge
 GRID_SPAN = 0.8  # ... in a photo of a line of digits, where a 1 may be half the photo's height
 LINE_ROWS = 4  # a ruling line is at most this many rows thick (or 3% of the page, if more)
 LINE_TILTS = np.tan(np.radians(np.arange(-3.0, 3.01, 0.75)))  # angles tried for ruling lines
@@ -135,7 +136,8 @@ def ruling_lines(mask: np.ndarray, span: float = LINE_SPAN) -> np.ndarray:
             if best is None or len(found) > len(best[1]):
                 best = (k, found, profile)
         k, found, profile = best
-        if len(found) >= 2 and not _one_stroke(found - length, LINE_GAP * length, mask.shape[0 if u is ys else 1]):
+        if len(found) >= 2 and not _one_stroke(found - length, profile[found].max() / length,
+                                               LINE_GAP * length, mask.shape[0 if u is ys else 1]):
             near = np.flatnonzero(profile > 0.3 * length)  # the line's fainter edge rows too
             near = near[np.min(np.abs(near[:, None] - found[None, :]), axis=1) <= 2]
             on = np.isin(k, near)
@@ -143,10 +145,11 @@ def ruling_lines(mask: np.ndarray, span: float = LINE_SPAN) -> np.ndarray:
     return lines
 
 
-def _one_stroke(rows: np.ndarray, gap: float, side: int) -> bool:
-    """Rows (projected, page coordinates) closer together than `gap` and away from the page's
-    edge: one thick stroke's two edges (a bold 1), not two ruling lines."""
-    return bool(np.ptp(rows) < gap and rows.min() > 2 and rows.max() < side - 3)
+def _one_stroke(rows: np.ndarray, cover: float, gap: float, side: int) -> bool:
+    """Rows (projected, page coordinates) closer together than `gap`, away from the page's edge,
+    covering less than STROKE_COVER of the page: one thick stroke's two edges (a bold 1), not two
+    ruling lines or the edge of the page on a table."""
+    return bool(np.ptp(rows) < gap and rows.min() > 2 and rows.max() < side - 3 and cover < STROKE_COVER)
 
 
 def _thin_lines(rows: np.ndarray, most: float) -> np.ndarray:
