@@ -29,7 +29,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 from PIL import Image
@@ -37,10 +37,11 @@ from PIL import Image
 from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
 from mnist_edge.image.preprocess import preprocess_image
-from mnist_edge.image.segment import segment
 from mnist_edge.backends import DEFAULT_BACKEND, Backend, open_backend
 from mnist_edge.calibration import softmax  # not model.session: LiteRT runs need no onnxruntime
-from mnist_edge.reading import Reading, choose
+
+if TYPE_CHECKING:  # read()'s pipeline is imported by read() alone: predict's start-up stays lean
+    from mnist_edge.reading import Reading
 
 ImageInput = Union[str, os.PathLike, bytes, bytearray, memoryview, Image.Image, np.ndarray]
 REASONS = ("blank", "not_a_digit", "unsure")  # why a Prediction's digit is None
@@ -139,6 +140,9 @@ class DigitReader:
         return [self._read_one(image, name) for image, name in zip(images, names)]
 
     def _read_one(self, image: ImageInput, name: str) -> Reading | Failure:
+        from mnist_edge.image.segment import segment
+        from mnist_edge.reading import choose
+
         try:
             with image_warnings(name):
                 seg = segment(open_image(image, name), name)
