@@ -194,3 +194,18 @@ def test_a_blank_page_is_not_a_digit_not_an_error(tmp_path):
     result = mnist_edge("predict", "--json", tmp_path / "blank.png")
     (obj,) = json_lines(result.stdout)
     assert obj["digit"] is None and obj["reason"] == "blank"
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
+    """`mnist-edge predict many/ | head -1`: the pipe closes while predict still writes."""
+    import subprocess
+    import sys
+
+    for i in range(300):  # more rows than a pipe's buffer holds
+        shutil.copy(next((ARTIFACTS / "samples").glob("digit_7_*.png")), tmp_path / f"d{i:03d}_{'x' * 40}.png")
+    predict = subprocess.Popen([str(Path(sys.executable).parent / "mnist-edge"), "predict", str(tmp_path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    predict.stdout.readline()
+    predict.stdout.close()  # as head does after its line
+    err = predict.stderr.read().decode()
+    assert predict.wait(timeout=120) in (0, 1) and "Traceback" not in err, err
