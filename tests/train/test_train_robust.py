@@ -13,6 +13,7 @@ torch = pytest.importorskip("torch", reason="needs torch (the [train] extra)")
 from mnist_edge.data.mnist import load_split  # noqa: E402
 from mnist_edge.train import imaging as im  # noqa: E402
 from mnist_edge.train.config import TrainConfig  # noqa: E402
+from mnist_edge.train.glyphs import glyphs  # noqa: E402
 from mnist_edge.train.negatives import KINDS, negatives, pair  # noqa: E402
 from mnist_edge.train.trainer import load_tensors, split_ranges, uniform_loss  # noqa: E402
 
@@ -93,9 +94,26 @@ def test_negatives_every_kind_drawn_in_range_and_seeded(digits):
     a, b = negatives(180, digits, gen(1)), negatives(180, digits, gen(1))
     assert a.shape == (180, 1, 28, 28) and torch.equal(a, b)
     assert 0 <= a.min() and a.max() <= 1
-    two = pair(digits[:8], gen(0))  # (4, 28, 28): ink in both halves of each
+    two = pair(digits[:8], gen(0))  # (4, 28, 28): ink in both halves of each, framed 20 px wide
     assert (two[:, :, :14].sum((1, 2)) > 5).all() and (two[:, :, 14:].sum((1, 2)) > 5).all()
-    assert len(KINDS) == 9
+    cols = (two > 0.05).any(1)  # (4, 28)
+    assert (cols.sum(1) >= 18).all() and (cols.sum(1) <= 21).all()
+    assert len(KINDS) == 10
+
+
+def test_glyphs_are_hand_drawn_letters_in_the_digit_box():
+    x = glyphs(500, gen(3))  # (500, 28, 28)
+    assert torch.equal(x, glyphs(500, gen(3))) and 0 <= x.min() and x.max() <= 1
+    rows, cols = (x > 0.5).any(2).sum(1), (x > 0.5).any(1).sum(1)
+    assert (torch.maximum(rows, cols) >= 12).all() and (torch.maximum(rows, cols) <= 27).all()
+    assert torch.maximum(rows, cols).float().median() <= 22  # framed about as a digit: 20 px
+    edge = (x[:, :, 0] + x[:, :, -1] + x[:, 0] + x[:, -1]).amax(1) > 0.5
+    assert edge.float().mean() < 0.02  # slanted and rotated, a wide letter may graze the edge
+    digits = torch.rand(400, 1, 28, 28)
+    only = negatives(200, digits, gen(4), glyph_share=1.0)  # all strokes on black: no blank, noise
+    assert (only.amin((1, 2, 3)) == 0).all() and (only.amax((1, 2, 3)) > 0.5).all()
+    none = negatives(200, digits, gen(4), glyph_share=0.0)
+    assert (none.amax((1, 2, 3)) < 0.5).any()  # blank pages among the other kinds
 
 
 def test_uniform_loss_is_smallest_for_equal_logits():
