@@ -11,9 +11,13 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-FONT_DIR = "/usr/share/fonts/truetype"
-FONTS = ("dejavu/DejaVuSans.ttf", "dejavu/DejaVuSerif.ttf", "dejavu/DejaVuSans-Bold.ttf",
-         "liberation/LiberationSans-Regular.ttf", "dejavu/DejaVuSansMono.ttf")
+FONT_DIR = "/usr/share/fonts"
+# Typed and handwriting fonts (Debian: fonts-dejavu-core, fonts-liberation, fonts-humor-sans,
+# fonts-femkeklaver, fonts-breip, fonts-comic-neue; .ci/run installs them).
+FONTS = ("truetype/dejavu/DejaVuSans.ttf", "truetype/dejavu/DejaVuSerif.ttf", "truetype/dejavu/DejaVuSans-Bold.ttf",
+         "truetype/liberation/LiberationSans-Regular.ttf", "truetype/dejavu/DejaVuSansMono.ttf",
+         "truetype/humor-sans/Humor-Sans.ttf",
+         "truetype/femkeklaver/femkeklaver.ttf", "truetype/breip/Breip.ttf", "opentype/comic-neue/ComicNeue-Regular.otf")
 
 
 def digit_coverage(digit_u8: np.ndarray, size: int, width: float = 1.0) -> np.ndarray:
@@ -67,7 +71,7 @@ def glyph_coverage(text: str, size: int, rng: np.random.Generator) -> np.ndarray
     name = f"{FONT_DIR}/{FONTS[int(rng.integers(len(FONTS)))]}"
     try:
         font = ImageFont.truetype(name, int(size * 0.7))
-    except OSError:  # font package absent (Debian: fonts-dejavu-core, fonts-liberation): Pillow's own
+    except OSError:  # font package absent: Pillow's own
         font = ImageFont.load_default(int(size * 0.7))
     img = Image.new("L", (size, size), 0)
     draw = ImageDraw.Draw(img)
