@@ -9,7 +9,8 @@ What it is: two steps.
   puts each through preprocessing (image.fit_digit) and saves the 28x28 pixels, the
   preprocessing verdict, and the label (-1 for a non-digit).
   threshold: python -m mnist_edge.bench.scripts.photoset_issue10 threshold SET.npz MODEL.onnx
-  the not-a-digit threshold refusing 1% of the validation photo digits the model reads right.
+  the not-a-digit threshold refusing 1% of the validation photo digits the model reads right,
+  and at it: digits read right and refused (photos, 28x28), non-digits refused per kind.
   score (torch): python -m mnist_edge.bench.scripts.photoset_issue10 score SET.npz CHECKPOINT [...]
   reads each checkpoint's network (temperature folded in) and its min_confidence and prints,
   per group, digits read right (refused counts as wrong), digits refused, non-digits refused
@@ -96,17 +97,27 @@ def score(path: str, checkpoint: str) -> dict:
 
 def threshold(path: str, model_path: str, refused: float = 0.01) -> dict:
     """The not-a-digit threshold that refuses `refused` of the validation photo digits the model
-    reads right (torch-free: an exported ONNX model; its logits are already divided by T)."""
+    reads right (torch-free: an exported ONNX model; its logits are already divided by T), and
+    what the model does at it: digits read right and refused per group, non-digits refused per kind."""
     from mnist_edge.model.session import OnnxModel, softmax
 
     data = np.load(path)
     probs = softmax(OnnxModel(model_path).predict_logits(data["pixels"][:, None].astype(np.float32)))
-    labels, pre_refused = data["labels"], data["reasons"] != ""
+    labels, pre_refused, groups = data["labels"], data["reasons"] != "", data["groups"].astype(str)
     right = (labels >= 0) & ~pre_refused & (probs.argmax(1) == labels)
     value = float(np.quantile(probs.max(1)[right], refused))
+    out_refused = pre_refused | (probs.max(1) < value)
+    read = np.where(out_refused, -1, probs.argmax(1))
+    out = {"model": model_path, "min_confidence": round(value, 4), "refuses_of_right_digits": refused}
+    for name in ("photo", "28x28"):
+        m = np.char.startswith(groups, name + "/")
+        out[name] = {"read": round(float(np.mean(read[m] == labels[m])), 4),
+                     "refused": round(float(np.mean(out_refused[m])), 4)}
     non = labels == -1
-    return {"model": model_path, "min_confidence": round(value, 4), "refuses_of_right_digits": refused,
-            "nondigits_refused": float(np.mean(pre_refused[non] | (probs.max(1)[non] < value)))}
+    out["nondigits_refused"] = float(np.mean(out_refused[non]))
+    out["nondigits_refused_per_kind"] = {k.split("/")[1]: round(float(np.mean(out_refused[groups == k])), 3)
+                                         for k in sorted(set(groups[non]))}
+    return out
 
 
 def main(argv: list[str]) -> None:
