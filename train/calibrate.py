@@ -32,13 +32,13 @@ def logits_of(model: torch.nn.Module, pixels: torch.Tensor) -> np.ndarray:
 
 
 def held_out_negatives(digits_u8: torch.Tensor, params: ImagingParams, glyph_share: float,
-                       n: int = HELD_OUT_NEGATIVES) -> torch.Tensor:
+                       touching: bool, n: int = HELD_OUT_NEGATIVES) -> torch.Tensor:
     """Synthetic negatives under a seed of their own; pairs built from the given (validation) digits.
 
     Half of them go through the imaging augmentation (when it is configured), as photos would.
     """
     gen = torch.Generator().manual_seed(NEGATIVES_SEED)
-    x = negatives(n, digits_u8[: 4 * n].float() / 255, gen, glyph_share)  # (n, 1, 28, 28)
+    x = negatives(n, digits_u8[: 4 * n].float() / 255, gen, glyph_share, touching)  # (n, 1, 28, 28)
     if params.any():
         x[: n // 2] = imaging(x[: n // 2], params, gen)
     return x
@@ -58,13 +58,13 @@ def refused(logits: np.ndarray, temperature: float, threshold: float) -> float:
 
 
 def calibrate(model, val: tuple, test: tuple, params: ImagingParams, max_refused: float,
-              glyph_share: float) -> dict:
+              glyph_share: float, touching: bool) -> dict:
     """val, test: (uint8 (N, 1, 28, 28), int64 (N,)) tensors. Returns the calibration record."""
     to_pixels = lambda u8: u8.float() / 255  # noqa: E731  (N, 1, 28, 28) in [0, 1]
     val_logits, val_labels = logits_of(model, to_pixels(val[0])), val[1].numpy()
     temperature = fit_temperature(val_logits, val_labels)
     threshold = refusal_threshold(softmax(val_logits, temperature).max(1), max_refused)
-    neg_logits = logits_of(model, held_out_negatives(val[0], params, glyph_share))
+    neg_logits = logits_of(model, held_out_negatives(val[0], params, glyph_share, touching))
     test_logits, test_labels = logits_of(model, to_pixels(test[0])), test[1].numpy()
     return {
         "temperature": temperature,

@@ -46,7 +46,9 @@ class TrainConfig:
     # Outlier exposure (negatives.py): synthetic non-digits pushed towards a uniform softmax.
     oe_weight: float = option(0.5, "Weight of the non-digit loss (cross-entropy to uniform); 0 = off.")
     oe_fraction: float = option(0.25, "Synthetic non-digits per batch, as a fraction of the batch size.")
-    oe_glyphs: float = option(0.25, "Share of the non-digits that are hand-drawn letters and symbols.")
+    oe_glyphs: float = option(0.0, "Share of the non-digits that are hand-drawn letters and symbols.")
+    oe_touching: bool = option(False, "Two-digit non-digits framed as one mark, apart, touching or "
+                                      "overlapping (else side by side at half size).")
     validation: int = option(10_000, "The last N training images are held out for every choice "
                                      "(temperature, threshold); 0 = none.", "images", min=0)
     max_refused: float = option(0.01, "The not-a-digit threshold refuses at most this share of "

@@ -3,8 +3,8 @@
 What it is: (N, 1, 28, 28) float32 images in [0, 1], white on black like the network's input,
 of things that are not one digit: scribbles, near-horizontal lines and dashes, crosses,
 rectangles (hollow or filled), filled ellipses, blobs, noise, blank pages with a grey floor,
-two digits side by side, apart or touching (framed as preprocessing frames one mark), and a given
-share of hand-drawn letters and symbols (glyphs.py). Every
+two digits side by side (at half size, or framed as preprocessing frames one mark, apart,
+touching or overlapping), and a given share of hand-drawn letters and symbols (glyphs.py). Every
 draw comes from an explicit generator. Shapes are drawn as distance fields (anti-aliased).
 Kept away from what digits look like: no near-vertical single line (a 1), no hollow
 ellipse (a 0). The loss pushes the network's softmax on these towards uniform (trainer.py).
@@ -21,7 +21,7 @@ from torch.nn import functional as F
 from mnist_edge.train.glyphs import glyphs
 from mnist_edge.train.pen import XX, YY, ink, strokes, uniform
 
-KINDS = ("scribble", "dash", "cross", "rectangle", "ellipse", "blob", "noise", "blank", "pair", "glyph")
+KINDS = ("scribble", "dash", "cross", "rectangle", "ellipse", "blob", "noise", "blank", "pair", "glyph")  # glyph last
 
 def scribble(n: int, gen: torch.Generator) -> torch.Tensor:
     """A random walk of 6-8 points across the box: a crossed-out smudge or squiggle."""
@@ -99,6 +99,19 @@ def blank(n: int, gen: torch.Generator) -> torch.Tensor:
 
 
 def pair(digits: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Two digits side by side, each shrunk to 14x14: (2n, 1, 28, 28) digits -> (n, 28, 28)."""
+    n = digits.shape[0] // 2
+    small = F.interpolate(digits[: 2 * n], size=(14, 14), mode="area")  # (2n, 1, 14, 14)
+    out = torch.zeros(n, 28, 28)
+    top = torch.randint(4, 11, (2, n), generator=gen)
+    for i in range(n):  # n is a few images a batch; two slices each
+        out[i, top[0, i] : top[0, i] + 14, 0:14] = small[2 * i, 0]
+        out[i, top[1, i] : top[1, i] + 14, 14:28] = torch.maximum(
+            out[i, top[1, i] : top[1, i] + 14, 14:28], small[2 * i + 1, 0])
+    return out
+
+
+def touching_pair(digits: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """Two digits side by side, apart or touching or overlapping a little, framed as
     preprocessing frames one mark (its longer side 20 px, centred): (2n, 1, 28, 28) digits ->
     (n, 28, 28). Two-digit marks are what `predict` must refuse and `read` must cut."""
@@ -129,15 +142,20 @@ _DRAW = {"scribble": scribble, "dash": dash, "cross": cross, "rectangle": rectan
          "ellipse": ellipse, "blob": blob, "noise": noise, "blank": blank, "glyph": glyphs}
 
 
-def negatives(n: int, digits: torch.Tensor, gen: torch.Generator, glyph_share: float = 0.0) -> torch.Tensor:
+def negatives(n: int, digits: torch.Tensor, gen: torch.Generator, glyph_share: float = 0.0,
+              touching: bool = False) -> torch.Tensor:
     """n images -> (n, 1, 28, 28) float32 in [0, 1]: a glyph_share of hand-drawn letters and
-    symbols, the other kinds mixed evenly at random.
+    symbols, the other kinds mixed evenly at random; the two-digit kind as touching_pair() when
+    `touching`, else pair().
 
     digits: (M, 1, 28, 28) real digits in [0, 1] to build the pairs from (M >= 2n is plenty).
     """
-    weights = torch.full((len(KINDS),), (1 - glyph_share) / (len(KINDS) - 1))
-    weights[KINDS.index("glyph")] = glyph_share
-    kind = torch.multinomial(weights, n, replacement=True, generator=gen)
+    if glyph_share > 0:
+        weights = torch.full((len(KINDS),), (1 - glyph_share) / (len(KINDS) - 1))
+        weights[KINDS.index("glyph")] = glyph_share
+        kind = torch.multinomial(weights, n, replacement=True, generator=gen)
+    else:  # the draw of the shipped model's run, kept so that its recipe reproduces it
+        kind = torch.randint(0, len(KINDS) - 1, (n,), generator=gen)
     out = torch.zeros(n, 28, 28)
     for k, name in enumerate(KINDS):
         idx = (kind == k).nonzero()[:, 0]
@@ -145,7 +163,7 @@ def negatives(n: int, digits: torch.Tensor, gen: torch.Generator, glyph_share: f
             continue
         if name == "pair":
             pick = torch.randint(0, digits.shape[0], (2 * len(idx),), generator=gen)
-            out[idx] = pair(digits[pick].float(), gen)
+            out[idx] = (touching_pair if touching else pair)(digits[pick].float(), gen)
         else:
             out[idx] = _DRAW[name](len(idx), gen)
     return out.unsqueeze(1)

@@ -119,7 +119,7 @@ def train_one_epoch(model, ema, opt, sched, images, labels, cfg, epoch, progress
         idx = order[start : start + cfg.batch_size]
         x = to_pixels(images[idx])
         if n_neg:  # (n_neg, 1, 28, 28), pairs drawn from this batch's clean digits
-            x = torch.cat([x, negatives(n_neg, x.cpu(), gen, cfg.oe_glyphs).to(x.device)])
+            x = torch.cat([x, negatives(n_neg, x.cpu(), gen, cfg.oe_glyphs, cfg.oe_touching).to(x.device)])
         if augment:
             x = random_affine(x, cfg.rotate_deg, cfg.scale, cfg.shift_px, gen,
                               cfg.elastic_alpha, cfg.elastic_sigma)
@@ -251,7 +251,8 @@ def finish(model, cfg: TrainConfig, val: tuple, test: tuple, console) -> dict:
     if not len(val[1]):  # no validation split: nothing to fit on (never on the test set)
         accuracy = evaluate(model, *test)
         return {"temperature": 1.0, "min_confidence": 0.0, "calibration": {"test": {"accuracy": accuracy}}}
-    c = calibrate(model, val, test, imaging_params(cfg), cfg.max_refused, cfg.oe_glyphs)
+    c = calibrate(model, val, test, imaging_params(cfg), cfg.max_refused, cfg.oe_glyphs,
+                  cfg.oe_touching)
     v, t = c["validation"], c["test"]
     console.print(f"validation: accuracy {v['accuracy']:.2%}, temperature {c['temperature']:.3f}, "
                   f"ECE {v['raw']['ece']:.2%} -> {v['ece']:.2%}; \"not a digit\" below "

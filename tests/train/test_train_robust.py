@@ -14,7 +14,7 @@ from mnist_edge.data.mnist import load_split  # noqa: E402
 from mnist_edge.train import imaging as im  # noqa: E402
 from mnist_edge.train.config import TrainConfig  # noqa: E402
 from mnist_edge.train.glyphs import glyphs  # noqa: E402
-from mnist_edge.train.negatives import KINDS, negatives, pair  # noqa: E402
+from mnist_edge.train.negatives import KINDS, negatives, pair, touching_pair  # noqa: E402
 from mnist_edge.train.trainer import load_tensors, split_ranges, uniform_loss  # noqa: E402
 
 pytestmark = pytest.mark.torch
@@ -94,10 +94,13 @@ def test_negatives_every_kind_drawn_in_range_and_seeded(digits):
     a, b = negatives(180, digits, gen(1)), negatives(180, digits, gen(1))
     assert a.shape == (180, 1, 28, 28) and torch.equal(a, b)
     assert 0 <= a.min() and a.max() <= 1
-    two = pair(digits[:8], gen(0))  # (4, 28, 28): ink in both halves of each, framed 20 px wide
+    two = pair(digits[:8], gen(0))  # (4, 28, 28): ink in both halves of each
     assert (two[:, :, :14].sum((1, 2)) > 5).all() and (two[:, :, 14:].sum((1, 2)) > 5).all()
-    cols = (two > 0.05).any(1)  # (4, 28)
+    framed = touching_pair(digits[:8], gen(0))  # the same, framed 20 px wide as one mark
+    assert (framed[:, :, :14].sum((1, 2)) > 5).all() and (framed[:, :, 14:].sum((1, 2)) > 5).all()
+    cols = (framed > 0.05).any(1)  # (4, 28)
     assert (cols.sum(1) >= 18).all() and (cols.sum(1) <= 21).all()
+    assert not torch.equal(negatives(180, digits, gen(1), touching=True), a)
     assert len(KINDS) == 10
 
 
