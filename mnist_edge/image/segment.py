@@ -33,6 +33,7 @@ from mnist_edge.image.load import FULL_SIZE
 
 DUST = 0.01  # marks under this share of the largest one's area (and under 5 px) are dust
 LINE_MARK = 0.3  # marks of at least this x the upper-quartile area give the line's digit height
+MINOR = 0.1  # ... counting only marks of at least this x the largest one's area
 SMALL = 0.5  # marks lower than this x the line height are pieces (a bar, a broken stroke's end)
 SPECK = 0.35  # pieces lower than this (and belonging to no digit) are specks: dropped
 TALL, DASH = 2.2, 3.0  # marks taller than TALL x the height, or DASH x wider than tall: not digits
@@ -148,6 +149,7 @@ def _on_line(c: Components, big: np.ndarray, height: float) -> np.ndarray:
 def _line_height(c: Components, among: np.ndarray) -> float:
     """The upper-quartile height of the digit-sized marks (area at least LINE_MARK x the upper
     quartile): the pieces of broken digits are many and short, the whole digits alike."""
+    among = among & (c.area >= MINOR * c.area[among].max())  # not the stubs of a grid, which are many
     areas = c.area[among]
     upper = bg.quantile(areas, 0.75)
     tall = among & (c.area >= LINE_MARK * upper)
