@@ -9,7 +9,8 @@ What it is: two steps.
   puts each through preprocessing (image.fit_digit) and saves the 28x28 pixels, the
   preprocessing verdict, and the label (-1 for a non-digit).
   threshold: python -m mnist_edge.bench.scripts.photoset_issue10 threshold SET.npz MODEL.onnx
-  the not-a-digit threshold refusing 1% of the validation photo digits the model reads right,
+  the not-a-digit threshold refusing 1% of the validation photo digits the model reads right
+  (--rule all: 1% of all of them, preprocessing's refusals included),
   and at it: digits read right and refused (photos, 28x28), non-digits refused per kind.
   score (torch): python -m mnist_edge.bench.scripts.photoset_issue10 score SET.npz CHECKPOINT [...]
   reads each checkpoint's network (temperature folded in) and its min_confidence and prints,
@@ -95,20 +96,27 @@ def score(path: str, checkpoint: str) -> dict:
     return out
 
 
-def threshold(path: str, model_path: str, refused: float = 0.01) -> dict:
-    """The not-a-digit threshold that refuses `refused` of the validation photo digits the model
-    reads right (torch-free: an exported ONNX model; its logits are already divided by T), and
-    what the model does at it: digits read right and refused per group, non-digits refused per kind."""
+def threshold(path: str, model_path: str, refused: float = 0.01, rule: str = "right") -> dict:
+    """The not-a-digit threshold that refuses `refused` of the validation photo digits (rule
+    "all": by preprocessing and the threshold together) or of those the model reads right (rule
+    "right", the shipped model's), torch-free: an exported ONNX model, its logits already divided
+    by T; and what the model does at it: digits read right and refused per group, non-digits
+    refused per kind."""
     from mnist_edge.model.session import OnnxModel, softmax
 
     data = np.load(path)
     probs = softmax(OnnxModel(model_path).predict_logits(data["pixels"][:, None].astype(np.float32)))
     labels, pre_refused, groups = data["labels"], data["reasons"] != "", data["groups"].astype(str)
-    right = (labels >= 0) & ~pre_refused & (probs.argmax(1) == labels)
-    value = float(np.quantile(probs.max(1)[right], refused))
+    photo = np.char.startswith(groups, "photo/")
+    if rule == "right":
+        right = (labels >= 0) & ~pre_refused & (probs.argmax(1) == labels)
+        value = float(np.quantile(probs.max(1)[right], refused))
+    else:  # what preprocessing leaves of `refused`, from the lowest top probabilities of the photo digits
+        left = max(0.0, refused - float(np.mean(pre_refused[photo])))
+        value = float(np.quantile(probs.max(1)[photo & ~pre_refused], left * photo.sum() / (photo & ~pre_refused).sum()))
     out_refused = pre_refused | (probs.max(1) < value)
     read = np.where(out_refused, -1, probs.argmax(1))
-    out = {"model": model_path, "min_confidence": round(value, 4), "refuses_of_right_digits": refused}
+    out = {"model": model_path, "min_confidence": round(value, 4), "rule": rule, "refused": refused}
     for name in ("photo", "28x28"):
         m = np.char.startswith(groups, name + "/")
         out[name] = {"read": round(float(np.mean(read[m] == labels[m])), 4),
@@ -126,11 +134,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--data-dir")
+    parser.add_argument("--rule", choices=["right", "all"], default="right",
+                        help="threshold: refuse 1%% of the photo digits read right (the shipped model's "
+                             "rule) or 1%% of all photo digits, preprocessing's refusals included")
     args = parser.parse_args(argv)
     if args.step == "render":
         render(args.paths[0], args.count, data_dir=args.data_dir)
         return
-    step = threshold if args.step == "threshold" else score
+    def step(path: str, model: str) -> dict:
+        return threshold(path, model, rule=args.rule) if args.step == "threshold" else score(path, model)
+
     # one JSON document (a list, one entry per model), so that `> results.json` stays valid
     print(json.dumps([step(args.paths[0], model) for model in args.paths[1:]], indent=1))
 
