@@ -3,9 +3,11 @@
 What it is: GLYPHS, a table of stroke skeletons (polylines in a unit box, x right, y down) for
 letters and symbols that are not digits, and glyphs(n, gen) -> (n, 28, 28) coverage in [0, 1]:
 each skeleton slanted, rotated, stretched and bent by a smooth random warp, drawn with a pen of
-1.5-3.5 px in a box 13-18 px tall (about 20 px slanted and rotated, as preprocessing frames a mark), white on black.
-What it isn't: font rendering. The held-out non-digits (mnist_edge/synth/nondigits.py) are typed
-letters from fonts, so the refusal measured on them is not measured on this drawing.
+1.5-3.5 px in a box 13-18 px tall (about 20 once slanted and rotated, as preprocessing frames a
+mark), white on black. Used by train --oe-glyphs (off in the shipped recipe).
+What it isn't: font rendering. The held-out non-digits (mnist_edge/synth/nondigits.py) are
+letters from typed and handwriting fonts, so the refusal measured on them is not measured on
+this drawing.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ _ASPECT = torch.tensor([_ASPECTS.get(name, 0.85) for name in NAMES])
 
 
 def _place(points: torch.Tensor, kind: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """(n, S, 2) unit-box points -> pixels: a smooth bend, slant, rotation and a 14-20 px box."""
+    """(n, S, 2) unit-box points -> pixels: a smooth bend, slant, rotation and a 13-18 px box."""
     n = points.shape[0]
     phase = uniform((n, 1, 2), 0, 6.283, gen)
     bend = uniform((n, 1, 2), -0.06, 0.06, gen) * torch.sin(points.flip(-1) * 3.0 + phase)  # (n, S, 2)
