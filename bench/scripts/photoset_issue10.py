@@ -113,7 +113,8 @@ def threshold(path: str, model_path: str, refused: float = 0.01, rule: str = "ri
         value = float(np.quantile(probs.max(1)[right], refused))
     else:  # what preprocessing leaves of `refused`, from the lowest top probabilities of the photo digits
         left = max(0.0, refused - float(np.mean(pre_refused[photo])))
-        value = float(np.quantile(probs.max(1)[photo & ~pre_refused], left * photo.sum() / (photo & ~pre_refused).sum()))
+        kept = photo & ~pre_refused
+        value = float(np.quantile(probs.max(1)[kept], left * photo.sum() / kept.sum()))
     out_refused = pre_refused | (probs.max(1) < value)
     read = np.where(out_refused, -1, probs.argmax(1))
     out = {"model": model_path, "min_confidence": round(value, 4), "rule": rule, "refused": refused}

@@ -148,8 +148,9 @@ def _on_line(c: Components, big: np.ndarray, height: float) -> np.ndarray:
 
 def _line_height(c: Components, among: np.ndarray) -> float:
     """The upper-quartile height of the digit-sized marks (area at least LINE_MARK x the upper
-    quartile): the pieces of broken digits are many and short, the whole digits alike."""
-    among = among & (c.area >= MINOR * c.area[among].max())  # not the stubs of a grid, which are many
+    quartile of the marks of at least MINOR x the largest area): the pieces of broken digits
+    are many and short, the whole digits alike, a grid's stubs many and small."""
+    among = among & (c.area >= MINOR * c.area[among].max())
     areas = c.area[among]
     upper = bg.quantile(areas, 0.75)
     tall = among & (c.area >= LINE_MARK * upper)

@@ -14,10 +14,11 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 FONT_DIR = "/usr/share/fonts"
 # Typed and handwriting fonts (Debian: fonts-dejavu-core, fonts-liberation, fonts-humor-sans,
 # fonts-femkeklaver, fonts-breip, fonts-comic-neue; .ci/run installs them).
-FONTS = ("truetype/dejavu/DejaVuSans.ttf", "truetype/dejavu/DejaVuSerif.ttf", "truetype/dejavu/DejaVuSans-Bold.ttf",
-         "truetype/liberation/LiberationSans-Regular.ttf", "truetype/dejavu/DejaVuSansMono.ttf",
-         "truetype/humor-sans/Humor-Sans.ttf",
-         "truetype/femkeklaver/femkeklaver.ttf", "truetype/breip/Breip.ttf", "opentype/comic-neue/ComicNeue-Regular.otf")
+FONTS = ("truetype/dejavu/DejaVuSans.ttf", "truetype/dejavu/DejaVuSerif.ttf",
+         "truetype/dejavu/DejaVuSans-Bold.ttf", "truetype/liberation/LiberationSans-Regular.ttf",
+         "truetype/dejavu/DejaVuSansMono.ttf", "truetype/humor-sans/Humor-Sans.ttf",
+         "truetype/femkeklaver/femkeklaver.ttf", "truetype/breip/Breip.ttf",
+         "opentype/comic-neue/ComicNeue-Regular.otf")
 
 
 def digit_coverage(digit_u8: np.ndarray, size: int, width: float = 1.0) -> np.ndarray:
