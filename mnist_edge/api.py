@@ -88,11 +88,13 @@ class DigitReader:
     backend: "onnxruntime" (the default) or "litert"; model None = that backend's shipped
     INT8 model. min_confidence: a digit whose probability is below it is reported as None
     with reason "unsure"; None = the threshold the model was exported with (0 when it has none).
+    read() shows a digit under min_confidence as "?"; None there = reading.UNSURE_BELOW (0.5).
     """
 
     def __init__(self, model: str | os.PathLike | None = None, threads: int = 1,
                  min_confidence: float | None = None, backend: str = DEFAULT_BACKEND):
         self.backend: Backend = open_backend(backend, model, threads=threads)
+        self.read_min_confidence = min_confidence  # None: read's own (reading.UNSURE_BELOW)
         if min_confidence is None:
             min_confidence = float(self.backend.metadata.get("min_confidence", 0.0))
         if not 0.0 <= min_confidence <= 1.0:
@@ -141,7 +143,7 @@ class DigitReader:
 
     def _read_one(self, image: ImageInput, name: str) -> Reading | Failure:
         from mnist_edge.image.segment import segment
-        from mnist_edge.reading import choose
+        from mnist_edge.reading import UNSURE_BELOW, choose
 
         try:
             with image_warnings(name):
@@ -153,7 +155,8 @@ class DigitReader:
         probs = self._probabilities(seg.pixels, one_run=True)  # (n, 10): every candidate, one run
         if not np.all(np.isfinite(probs)):
             return Failure(name, f"the model's output is not finite ({self.path})")
-        return choose(seg, probs, name, self.min_confidence)
+        given = self.read_min_confidence
+        return choose(seg, probs, name, UNSURE_BELOW if given is None else given)
 
     def _fit(self, image: ImageInput, name: str) -> np.ndarray | Prediction | Failure:
         try:

@@ -4,13 +4,13 @@ What it is: the result types (Reading, ReadDigit; to_dict() is exactly what `mni
 --json` prints) and choose(): given the network's probabilities for every candidate digit of a
 Segmentation (mnist_edge.image.segment), keep for each mark the way of cutting whose digits
 are likeliest together (segmentation by recognition; fewer digits on a tie), and spell the
-text, with "?" for a digit under the model's min_confidence.
+text, with "?" for a digit under UNSURE_BELOW (or the reader's min_confidence).
 What it isn't: the segmentation (mnist_edge.image.segment) or the session (mnist_edge.api).
 
 JSON, one object per photo:
   {"file": str, "text": "20?6", "confidence": float (the lowest digit probability),
    "digits": [{"digit": int, "probability": float, "box": [x0, y0, x1, y1]}, ...]}
-  a digit under min_confidence also has "unsure": true and shows as "?" in text.
+  a digit under the threshold also has "unsure": true and shows as "?" in text.
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ import numpy as np
 from mnist_edge.image.segment import Segmentation
 
 UNSURE = "?"
+# A digit of a number is shown as "?" when it is more likely wrong than right. The exported
+# model's min_confidence answers another question (is this image a digit at all?) and is
+# stricter: on validation numbers (seeds 1 and 2) the digits it would flag, 0.5-0.69, read right
+# 55% of the time.
+UNSURE_BELOW = 0.5
 PER_DIGIT = -0.01  # log-prior per digit of a way of cutting (chosen on seeded validation numbers)
 SHORT, SHORT_WEIGHT = 0.7, 4.0  # a digit lower than SHORT x the line's height: log-penalty per unit
 
@@ -33,7 +38,7 @@ class ReadDigit:
     digit: int  # the most likely digit (also when unsure)
     probability: float
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the photo's pixels, end-exclusive
-    unsure: bool = False  # probability under the model's min_confidence: "?" in the text
+    unsure: bool = False  # probability under the threshold: "?" in the text
 
     def to_dict(self) -> dict[str, Any]:
         out = {"digit": self.digit, "probability": round(self.probability, 6), "box": list(self.box)}

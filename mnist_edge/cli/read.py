@@ -40,7 +40,7 @@ class ReadConfig:
     annotate: str | None = option(None, "Folder to write each photo into as STEM.png with the "
                                         "digits' boxes and digits drawn.", cli_type=Path)
     min_confidence: float | None = option(None, "Show a digit as '?' below this probability "
-                                          "(default: the model's own threshold).", min=0.0, max=1.0)
+                                          "(default: 0.5, more likely wrong than right).", min=0.0, max=1.0)
     threads: int = option(1, "Inference threads (onnxruntime intra-op, LiteRT's); 0 = the "
                           "runtime's default.", min=0)
     backend: str = backend_option()

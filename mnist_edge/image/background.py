@@ -21,6 +21,8 @@ DIGIT_SIDE = 150  # one digit's photo is box-reduced at most 2 times more, keepi
 GRAIN = 0.75  # box-reducing f times lowers the paper's (partly correlated) noise about f**GRAIN times
 SMALL = 96  # images with a shorter side below this have one background level (a crop, MNIST)
 LIGHT_INK = 1.5  # on a page, light ink on a dark ground must stand out this much more than dark ink
+UNEVEN, UNEVEN_FROM = 0.1, 48  # a small image (>= 48 px) whose one paper level leaves this much
+# spread has uneven light (a shadow's edge, a gradient): it gets a background field after all
 DENOISE = 0.05  # noise std above which a small image is median-filtered before anything else
 BACKGROUND_QUANTILE = 0.25  # of an ink-bright block: paper even where ink covers 70% of it
 
@@ -73,16 +75,18 @@ def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None, re
     cell: the background's scale in px (the opening's window), by default a sixth of the
     shorter side; strokes wider than about a third of it would be taken for paper.
     """
-    if flat or min(gray.shape) < SMALL:
+    if flat:
         cell = 0
     elif cell is None:
-        cell = max(12, min(gray.shape) // 6)
+        cell = 0 if min(gray.shape) < SMALL else max(12, min(gray.shape) // 6)
     dark = _ink_is_dark(gray, cell)
     x = 1.0 - gray if dark else gray  # (H, W) ink bright
     ground = _opened_background(x, cell) if cell else _background(x, cell, BACKGROUND_QUANTILE)
     s = (x - ground) / np.maximum(1.0 - ground, 0.1)
     s -= quantile(s, 0.5) if cell else 0.0  # paper at 0 (the ink is a minority of pixels)
     noise = robust_std(s)
+    if not cell and not flat and noise > UNEVEN and min(gray.shape) >= UNEVEN_FROM:
+        return ink_signal(gray, cell=max(12, min(gray.shape) // 6), reduced=reduced)  # light varies
     if not cell and noise > DENOISE:  # a small, grainy crop: strokes are 2-3 px, grain 1 px
         s = median3(s)
     return InkSignal(s.astype(np.float32), dark, cell, noise, x, ground, reduced)

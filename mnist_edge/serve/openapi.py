@@ -33,7 +33,8 @@ _DIGIT = {"type": "object", "required": ["digit", "probability", "box"],
                          "probability": {"type": "number", "minimum": 0, "maximum": 1},
                          "box": {"type": "array", "items": {"type": "integer"}, "minItems": 4, "maxItems": 4,
                                  "description": "x0, y0, x1, y1 in the photo's pixels, end-exclusive."},
-                         "unsure": {"type": "boolean", "description": "Under min_confidence: \"?\" in text."}}}
+                         "unsure": {"type": "boolean", "description": "Under the read threshold (0.5, or "
+                                                                       "--min-confidence): \"?\" in text."}}}
 _READING = {
     "type": "object", "required": ["file", "text", "confidence", "digits"],
     "description": "One object of `mnist-edge read --json`: the number's digits left to right.",
