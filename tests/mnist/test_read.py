@@ -142,3 +142,37 @@ def test_a_scribble_in_place_of_a_digit_is_a_question_mark(reader, digits):
 def test_blank_page_is_refused(reader):
     with pytest.raises(UserError, match="no digits found"):
         reader.read(Image.new("RGB", (400, 150), (235, 235, 230)))
+
+
+def test_unsure_threshold_is_reads_own_and_can_be_set(digits):
+    images, labels, sure = digits
+    rng = np.random.default_rng(11)
+    number = number_photo(images, labels, rng, "clean", 3, picks=picks_for("358", sure, rng))
+    default, strict = DigitReader(), DigitReader(min_confidence=1.0)
+    assert default.min_confidence == float(default.backend.metadata["min_confidence"])  # predict's
+    assert default.read(number.image).text == "358"
+    assert strict.read(number.image).text == "???"
+
+
+def test_a_line_along_the_frame_is_no_digit(reader, digits):
+    """Squared paper photographed so that a grid line's piece runs along the image's edge."""
+    images, labels, sure = digits
+    rng = np.random.default_rng(12)
+    number = number_photo(images, labels, rng, "clean", 4, picks=picks_for("7460", sure, rng))
+    page = np.asarray(number.image.convert("L")).copy()  # (H, W) uint8
+    top, bottom = min(b[1] for b in number.boxes), max(b[3] for b in number.boxes)
+    for x in (1, page.shape[1] - 4):  # 3 px, at each side, the digits' height less 8 px: a 1?
+        page[top + 4 : bottom - 4, x : x + 3] = 60
+    assert reader.read(Image.fromarray(page)).text == "7460"
+
+
+def test_uneven_light_on_a_small_photo(reader, digits):
+    """A photo under 96 px high (one paper level by default) whose light falls off by 35% across."""
+    images, labels, sure = digits
+    rng = np.random.default_rng(13)
+    number = number_photo(images, labels, rng, "clean", 5, picks=picks_for("15351", sure, rng))
+    small = number.image.convert("L")
+    small = small.resize((round(small.width * 90 / small.height), 90), Image.BILINEAR)
+    light = np.linspace(1.0, 0.65, small.width, dtype=np.float32)[None, :]  # (1, W)
+    dim = Image.fromarray((np.asarray(small, np.float32) * light).astype(np.uint8))
+    assert reader.read(dim).text == "15351"
