@@ -38,7 +38,7 @@ from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
 from mnist_edge.image.preprocess import preprocess_image
 from mnist_edge.backends import DEFAULT_BACKEND, Backend, open_backend
-from mnist_edge.calibration import softmax  # not model.session: LiteRT runs need no onnxruntime
+from mnist_edge.calibration import logsumexp, softmax  # not model.session: LiteRT runs need no onnxruntime
 
 if TYPE_CHECKING:  # read()'s pipeline is imported by read() alone: predict's start-up stays lean
     from mnist_edge.reading import Reading
@@ -152,11 +152,13 @@ class DigitReader:
             return Failure(name, str(e).removeprefix(f"{name}: "))
         if not seg.marks:
             return Failure(name, f"no digits found (blank image: {seg.reason})")
-        probs = self._probabilities(seg.pixels, one_run=True)  # (n, 10): every candidate, one run
+        logits = self._logits(seg.pixels, one_run=True)  # (n, 10): every candidate, one run
+        with np.errstate(invalid="ignore", over="ignore"):
+            probs, energy = softmax(logits), logsumexp(logits)  # (n, 10), (n,)
         if not np.all(np.isfinite(probs)):
             return Failure(name, f"the model's output is not finite ({self.path})")
         given = self.read_min_confidence
-        return choose(seg, probs, name, UNSURE_BELOW if given is None else given)
+        return choose(seg, probs, energy, name, UNSURE_BELOW if given is None else given)
 
     def _fit(self, image: ImageInput, name: str) -> np.ndarray | Prediction | Failure:
         try:
@@ -167,13 +169,16 @@ class DigitReader:
         except UserError as e:
             return Failure(name, str(e).removeprefix(f"{name}: "))
 
-    def _probabilities(self, pixels: np.ndarray, one_run: bool = False) -> np.ndarray:
-        """(n, 28, 28) -> (n, 10) float64; NaN rows where the model's output is not finite.
-        one_run: all n in one run (a photo's candidates), not the backend's chunks."""
+    def _logits(self, pixels: np.ndarray, one_run: bool = False) -> np.ndarray:
+        """(n, 28, 28) -> (n, 10); one_run: all n in one run (a photo's candidates), not the
+        backend's chunks."""
         chunk = {"chunk": max(1, len(pixels))} if one_run else {}
-        logits = self.backend.predict_logits(pixels[:, None], **chunk)  # (n, 1, 28, 28) -> (n, 10)
+        return self.backend.predict_logits(pixels[:, None], **chunk)  # (n, 1, 28, 28) -> (n, 10)
+
+    def _probabilities(self, pixels: np.ndarray) -> np.ndarray:
+        """(n, 28, 28) -> (n, 10) float64; NaN rows where the model's output is not finite."""
         with np.errstate(invalid="ignore", over="ignore"):
-            return softmax(logits)
+            return softmax(self._logits(pixels))
 
     def _result(self, name: str, probs: np.ndarray, pixels: np.ndarray, top_k: int,
                 see: bool) -> Prediction | Failure:

@@ -3,7 +3,7 @@
 What it is: the standard expected calibration error (confidence = top softmax probability,
 15 equal-width bins over [0, 1], ECE = sum over bins of |accuracy - mean confidence| weighted
 by the bin's share of samples), the per-bin numbers a reliability diagram draws, a softmax
-with a temperature, and a 1-D fit of the temperature T minimising the negative log-likelihood
+with a temperature, logsumexp (read scores candidates by it), and a 1-D fit of the temperature T minimising the negative log-likelihood
 of logits / T. Torch-free: the runtime (`eval`) and the trainer share it.
 What it isn't: plotting (the CLI draws the diagram) or the choice of the refusal threshold.
 """
@@ -25,12 +25,18 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def logsumexp(logits: np.ndarray) -> np.ndarray:
+    """(N, C) -> (N,) log sum exp of each row; of a model's logits, its (negative) free energy,
+    lower on what the model was not trained on (Liu et al. 2020)."""
+    z = np.asarray(logits, dtype=np.float64)
+    m = z.max(axis=1, keepdims=True)
+    return m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
+
+
 def nll(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:
     """Mean negative log-likelihood of the true labels under softmax(logits / temperature)."""
     z = np.asarray(logits, dtype=np.float64) / temperature
-    m = z.max(axis=1, keepdims=True)
-    log_norm = m[:, 0] + np.log(np.exp(z - m).sum(axis=1))  # (N,) logsumexp
-    return float(np.mean(log_norm - z[np.arange(len(labels)), labels]))
+    return float(np.mean(logsumexp(z) - z[np.arange(len(labels)), labels]))
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:

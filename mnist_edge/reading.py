@@ -4,7 +4,8 @@ What it is: the result types (Reading, ReadDigit; to_dict() is exactly what `mni
 --json` prints) and choose(): given the network's probabilities for every candidate digit of a
 Segmentation (mnist_edge.image.segment), keep for each mark the way of cutting whose digits
 are likeliest together (segmentation by recognition; fewer digits on a tie), and spell the
-text, with "?" for a digit under UNSURE_BELOW (or the reader's min_confidence).
+text, with "?" for a digit under UNSURE_BELOW (or the reader's min_confidence). A way's score
+also counts how much each digit looks like one (the logsumexp of its logits).
 What it isn't: the segmentation (mnist_edge.image.segment) or the session (mnist_edge.api).
 
 JSON, one object per photo:
@@ -31,6 +32,11 @@ UNSURE = "?"
 UNSURE_BELOW = 0.5
 PER_DIGIT = -0.01  # log-prior per digit of a way of cutting (chosen on seeded validation numbers)
 SHORT, SHORT_WEIGHT = 0.7, 4.0  # a digit lower than SHORT x the line's height: log-penalty per unit
+# A candidate whose logsumexp of logits (negative free energy) is under LIKE_A_DIGIT looks less
+# like the digits the network was trained on: two touching digits read as one, a piece of one.
+# 6.0 is about the 7th percentile of the shipped model's validation digits; LIKE_WEIGHT is the
+# log-penalty per unit under it (both chosen on validation numbers, seeds 1 and 2).
+LIKE_A_DIGIT, LIKE_WEIGHT = 6.0, 0.2
 
 
 @dataclass(frozen=True)
@@ -59,13 +65,15 @@ class Reading:
                 "digits": [d.to_dict() for d in self.digits]}
 
 
-def choose(seg: Segmentation, probs: np.ndarray, source: str, min_confidence: float) -> Reading:
-    """(n, 10) probabilities of seg's candidates -> the Reading (marks must not be empty)."""
+def choose(seg: Segmentation, probs: np.ndarray, energy: np.ndarray, source: str,
+           min_confidence: float) -> Reading:
+    """(n, 10) probabilities and (n,) logsumexp of the logits of seg's candidates -> the
+    Reading (marks must not be empty)."""
     best = probs.argmax(axis=1)  # (n,)
     top = probs[np.arange(len(probs)), best]  # (n,)
     digits = []
     for options in seg.marks:
-        ids = max(options, key=lambda o: (_score(top, o, seg), -len(o)))
+        ids = max(options, key=lambda o: (_score(top, energy, o, seg), -len(o)))
         for i in ids:
             p = float(top[i])
             unsure = p < min_confidence or math.isnan(p)
@@ -74,10 +82,12 @@ def choose(seg: Segmentation, probs: np.ndarray, source: str, min_confidence: fl
     return Reading(source, text, min(d.probability for d in digits), tuple(digits))
 
 
-def _score(top: np.ndarray, ids: tuple[int, ...], seg: Segmentation) -> float:
+def _score(top: np.ndarray, energy: np.ndarray, ids: tuple[int, ...], seg: Segmentation) -> float:
     """How likely one way of cutting is: the product of its digits' probabilities (as a sum of
-    logs), times PER_DIGIT for each digit, and a penalty for each digit much lower than the
-    line: the network is sure of many a piece of a digit too (a 4's arm read as a 1)."""
+    logs), times PER_DIGIT for each digit, and penalties for each digit much lower than the line
+    (the network is sure of many a piece of a digit too: a 4's arm read as a 1) and for each
+    that looks less like a digit than LIKE_A_DIGIT (it is as sure of many a touching pair)."""
     p = np.clip(np.nan_to_num(top[list(ids)], nan=0.0), 1e-12, 1.0)
     short = sum(max(0.0, SHORT - (seg.boxes[i][3] - seg.boxes[i][1]) / max(seg.height, 1.0)) for i in ids)
-    return float(np.log(p).sum()) + PER_DIGIT * len(ids) - SHORT_WEIGHT * short
+    unlike = float(np.clip(LIKE_A_DIGIT - energy[list(ids)], 0.0, None).sum())
+    return float(np.log(p).sum()) + PER_DIGIT * len(ids) - SHORT_WEIGHT * short - LIKE_WEIGHT * unlike

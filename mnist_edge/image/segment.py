@@ -40,7 +40,7 @@ TALL, DASH = 2.2, 3.0  # marks taller than TALL x the height, or DASH x wider th
 OVERLAP = 0.5  # marks sharing this share of the narrower one's columns are one digit's pieces
 STACK_GAP = 0.5  # ... when the vertical gap between them is under this x the line height
 JOINED, NEAR = 0.9, 0.15  # neighbours this close (x height) and together this narrow may be one digit
-FRAMED = 0.2  # marks at the image's border narrower than this x the height: a line's piece
+FRAMED = 0.2  # marks at the image's side narrower than this x the height: a line's piece
 LINED = 0.6  # marks with more of their pixels on ruling lines are what is left of the lines
 BAND = 0.6  # a digit's centre lies within this x the height of the line's centre line
 CUT = 3  # px of a mark's strokes sliced at a cut
@@ -115,7 +115,9 @@ def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray]
     height = _line_height(c, keep & (~c.on_border if inner.any() else keep))
     keep &= (heights <= TALL * height) & (widths <= DASH * np.maximum(heights, 1) + 2 * height)
     keep &= ~(c.on_border & ((heights > 1.6 * height) | (heights < SMALL * height)))
-    keep &= ~(c.on_border & (widths < FRAMED * height))  # a ruling line's piece along the frame
+    at_side = (c.left <= 2) | (c.right >= shape[1] - 2)  # at the image's left or right edge
+    keep &= ~(at_side & (widths < FRAMED * height) & (heights < 0.8 * height))  # a ruling line's
+    # stub along the frame (a 1 at the edge of a tight crop is as tall as the digits)
     keep &= ~((widths > DASH * heights) & (heights < SMALL * height) & (widths > height))  # an underline
     # (a shorter dash stays: a 5's detached bar, a 7's, which go to the digit below them)
     slant = slant_of(c, keep, shape[0] / 2)
@@ -131,7 +133,7 @@ def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray]
             groups[g].append(int(i))
         elif heights[i] >= SPECK * height and on_line[i] and not c.on_border[i]:
             groups.append([int(i)])
-    groups = [g for g in groups if not (c.on_border[g].all()  # a line along the frame, in pieces
+    groups = [g for g in groups if not (at_side[g].all()  # a line along the frame, in pieces
                                         and c.bottom[g].max() - c.top[g].min() > 1.6 * height)]
     centre = [(c.left[g].min() + c.right[g].max()) / 2 for g in groups]
     return [np.array(groups[k]) for k in np.argsort(centre, kind="stable")], height, slant

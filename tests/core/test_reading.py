@@ -1,0 +1,47 @@
+"""reading.choose, the choice between ways of cutting a mark, on hand-made network outputs.
+
+Checked: the likelier way wins; a whole mark the network is sure of but whose logits say it
+looks less like a digit (low logsumexp: two touching digits read as one) loses to its two
+pieces; "?" below the threshold given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mnist_edge.image.segment import Segmentation
+from mnist_edge.reading import LIKE_A_DIGIT, choose
+
+
+def _mark_or_two_pieces() -> Segmentation:
+    """One mark, read whole (candidate 0) or as two pieces (candidates 1, 2)."""
+    return Segmentation(np.zeros((3, 28, 28), np.float32), [(0, 0, 20, 20), (0, 0, 10, 20), (10, 0, 20, 20)],
+                        [[(0,), (1, 2)]], height=20.0)
+
+
+def _probs(*digit_p: tuple[int, float]) -> np.ndarray:
+    out = np.zeros((len(digit_p), 10))
+    for row, (digit, p) in enumerate(digit_p):
+        out[row] = (1 - p) / 9
+        out[row, digit] = p
+    return out  # (n, 10)
+
+
+def test_the_sure_whole_mark_wins_when_it_looks_like_a_digit():
+    probs = _probs((7, 0.99), (7, 0.95), (1, 0.95))
+    reading = choose(_mark_or_two_pieces(), probs, np.full(3, LIKE_A_DIGIT + 2), "x", 0.5)
+    assert reading.text == "7"
+
+
+def test_a_whole_mark_unlike_a_digit_loses_to_its_pieces():
+    probs = _probs((7, 0.99), (7, 0.95), (1, 0.95))
+    energy = np.array([LIKE_A_DIGIT - 3, LIKE_A_DIGIT + 2, LIKE_A_DIGIT + 2])
+    reading = choose(_mark_or_two_pieces(), probs, energy, "x", 0.5)
+    assert reading.text == "71" and [d.box for d in reading.digits] == [(0, 0, 10, 20), (10, 0, 20, 20)]
+
+
+def test_question_mark_below_the_threshold_given():
+    probs = _probs((7, 0.99), (7, 0.6), (1, 0.6))
+    energy = np.array([LIKE_A_DIGIT - 9, LIKE_A_DIGIT, LIKE_A_DIGIT])
+    assert choose(_mark_or_two_pieces(), probs, energy, "x", 0.5).text == "71"
+    assert choose(_mark_or_two_pieces(), probs, energy, "x", 0.7).text == "??"
