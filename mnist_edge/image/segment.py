@@ -8,11 +8,12 @@ the image's border (the page's edge, the table) dropped; the line's digit height
 writing's slant (cuts.py) estimated; pieces of one digit merged (columns shared along the slant:
 a 5's detached bar, a 4 or a 7 in two strokes, a stroke broken by a ruling line), two narrow
 close neighbours also offered as one digit; marks too wide for one digit (touching neighbours)
-get ways of cutting (cuts.py). Every candidate (a whole mark, or each piece of a way of cutting
-it) is fitted as MNIST (digit.fit_core); the caller runs them through the network in one batch
-and keeps, for each mark, the way whose digits are likeliest (segmentation by recognition,
-mnist_edge.reading). Marks are ordered by their centre along the slant, which holds for a
-slanted or slightly rotated line.
+get ways of cutting (cuts.py), along the writing's slant and, in the widest, tilted from it (two
+touching digits often meet where an upright cut slices one of them). Every candidate (a whole
+mark, or each piece of a way of cutting it) is fitted as MNIST (digit.fit_core); the caller
+runs them through the network in one batch and keeps, for each mark, the way whose digits are
+likeliest (segmentation by recognition, mnist_edge.reading). Marks are ordered by their centre
+along the slant, which holds for a slanted or slightly rotated line.
 What it isn't: the network, or the choice between ways of cutting (mnist_edge.reading).
 """
 
@@ -44,6 +45,8 @@ FRAMED = 0.2  # marks at the image's side narrower than this x the height: a lin
 LINED = 0.6  # marks with more of their pixels on ruling lines are what is left of the lines
 BAND = 0.6  # a digit's centre lies within this x the height of the line's centre line
 CUT = 3  # px of a mark's strokes sliced at a cut
+CUT_SLANTS = (0.0, -0.15, 0.15)  # cuts along the writing's slant plus each of these (dx/dy)
+SLANTED_FROM = 1.2  # ... the tilted ones only in marks at least this x the height wide (speed)
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end-exclusive), image pixels
 
@@ -244,18 +247,23 @@ def _options(marks: Marks, owner: np.ndarray, g: np.ndarray, height: float, slan
     s_crop = np.where(others & ~core, 0.0, s[t:b, l:r]).astype(np.float32)
     sb_crop = np.where(others & ~core, 0.0, sb[t:b, l:r]).astype(np.float32)
     rows, cols = np.mgrid[t : t + core.shape[0], l : l + core.shape[1]]
-    xs = cols - slant * (rows - s.shape[0] / 2)  # (h, w) position along the slant
-    xs = np.floor(xs - xs.min()).astype(int)
-    fitted: dict[tuple[int, int], int | None] = {}
+    fitted: dict[tuple[float, int, int], int | None] = {}
     options = []
-    for spans in ways(core, xs, height):
-        ids = []
-        for span in spans:
-            if span not in fitted:
-                fitted[span] = _fit_span(core, xs, s_crop, sb_crop, span, marks, *out, (t, l))
-            ids.append(fitted[span])
-        if None not in ids:
-            options.append(tuple(ids))
+    for k in CUT_SLANTS:
+        xs = cols - (slant + k) * (rows - s.shape[0] / 2)  # (h, w) position along the cut's slant
+        xs = np.floor(xs - xs.min()).astype(int)
+        if k and np.ptp(xs[core]) < SLANTED_FROM * height:
+            break  # narrow enough to be one digit, or two narrow ones: the writing's slant only
+        for spans in ways(core, xs, height):
+            if k and len(spans) == 1:
+                continue  # the whole mark: once
+            ids = []
+            for span in spans:
+                if (k, *span) not in fitted:
+                    fitted[(k, *span)] = _fit_span(core, xs, s_crop, sb_crop, span, marks, *out, (t, l))
+                ids.append(fitted[(k, *span)])
+            if None not in ids and tuple(ids) not in options:
+                options.append(tuple(ids))
     return options
 
 
