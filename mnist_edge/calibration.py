@@ -3,8 +3,9 @@
 What it is: the standard expected calibration error (confidence = top softmax probability,
 15 equal-width bins over [0, 1], ECE = sum over bins of |accuracy - mean confidence| weighted
 by the bin's share of samples), the per-bin numbers a reliability diagram draws, a softmax
-with a temperature, logsumexp (read scores candidates by it), and a 1-D fit of the temperature T minimising the negative log-likelihood
-of logits / T. Torch-free: the runtime (`eval`) and the trainer share it.
+with a temperature, logsumexp (read scores candidates by it), and a 1-D fit of the temperature
+T minimising the negative log-likelihood of logits / T. Torch-free: the runtime (`eval`,
+`read`) and the trainer share it.
 What it isn't: plotting (the CLI draws the diagram) or the choice of the refusal threshold.
 """
 
