@@ -114,7 +114,7 @@ def evaluate_nondigits(args, old, model, images):
         row = {"kind": kind, "n": len(imgs)}
         for name, (digits, reasons, _) in result.items():
             row[f"{name}_refused"] = float(np.mean(digits == -1))
-            row[f"{name}_reasons"] = {r: reasons.count(r) for r in set(reasons) if r is not None}
+            row[f"{name}_reasons"] = {r: reasons.count(r) for r in sorted(set(reasons) - {None})}
         rows.append(row)
         print(f"nondigit {kind:12} refused old {row['old_refused']:.2f} new {row['new_refused']:.2f}", flush=True)
     return rows
