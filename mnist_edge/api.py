@@ -143,7 +143,7 @@ class DigitReader:
 
     def _read_one(self, image: ImageInput, name: str) -> Reading | Failure:
         from mnist_edge.image.segment import segment
-        from mnist_edge.reading import UNSURE_BELOW, choose
+        from mnist_edge.reading import UNSURE_BELOW, choose, mean_over_views, views
 
         try:
             with image_warnings(name):
@@ -152,7 +152,7 @@ class DigitReader:
             return Failure(name, str(e).removeprefix(f"{name}: "))
         if not seg.marks:
             return Failure(name, f"no digits found (blank image: {seg.reason})")
-        logits = self._logits(seg.pixels, one_run=True)  # (n, 10): every candidate, one run
+        logits = mean_over_views(self._logits(views(seg.pixels), one_run=True))  # (n, 10): one run
         with np.errstate(invalid="ignore", over="ignore"):
             probs, energy = softmax(logits), logsumexp(logits)  # (n, 10), (n,)
         if not np.all(np.isfinite(probs)):

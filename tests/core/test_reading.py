@@ -2,7 +2,8 @@
 
 Checked: the likelier way wins; a whole mark the network is sure of but whose logits say it
 looks less like a digit (low logsumexp: two touching digits read as one) loses to its two
-pieces; "?" below the threshold given.
+pieces; "?" below the threshold given; each candidate's shifted views (zeros shifted in,
+nothing wrapped round) and their logits averaged back per candidate.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from mnist_edge.image.segment import Segmentation
-from mnist_edge.reading import LIKE_A_DIGIT, choose
+from mnist_edge.reading import LIKE_A_DIGIT, SHIFTS, choose, mean_over_views, views
 
 
 def _mark_or_two_pieces() -> Segmentation:
@@ -45,3 +46,17 @@ def test_question_mark_below_the_threshold_given():
     energy = np.array([LIKE_A_DIGIT - 9, LIKE_A_DIGIT, LIKE_A_DIGIT])
     assert choose(_mark_or_two_pieces(), probs, energy, "x", 0.5).text == "71"
     assert choose(_mark_or_two_pieces(), probs, energy, "x", 0.7).text == "??"
+
+
+def test_views_shift_each_candidate_and_average_back():
+    pixels = np.zeros((2, 28, 28), np.float32)
+    pixels[0, 5, 7], pixels[1, 0, 27] = 1.0, 2.0  # the second at the field's corner
+    seen = views(pixels)  # (len(SHIFTS) * 2, 28, 28)
+    assert seen.shape == (2 * len(SHIFTS), 28, 28)
+    for k, (dy, dx) in enumerate(SHIFTS):
+        assert seen[2 * k, 5 + dy, 7 + dx] == 1.0 and seen[2 * k].sum() == 1.0
+        assert seen[2 * k + 1].sum() == (2.0 if (dy, dx) == (0, 0) or (dy >= 0 and dx <= 0) else 0.0)
+    logits = np.arange(2 * len(SHIFTS) * 10, dtype=np.float64).reshape(-1, 10)
+    mean = mean_over_views(logits)  # (2, 10)
+    assert mean.shape == (2, 10)
+    assert np.allclose(mean[1], logits[1::2].mean(axis=0))
