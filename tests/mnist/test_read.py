@@ -144,14 +144,20 @@ def test_blank_page_is_refused(reader):
         reader.read(Image.new("RGB", (400, 150), (235, 235, 230)))
 
 
-def test_unsure_threshold_is_reads_own_and_can_be_set(digits):
+def test_unsure_threshold_is_reads_own_and_can_be_set(digits, monkeypatch):
+    import mnist_edge.reading
+
     images, labels, sure = digits
     rng = np.random.default_rng(11)
     number = number_photo(images, labels, rng, "clean", 3, picks=picks_for("358", sure, rng))
     default, strict = DigitReader(), DigitReader(min_confidence=1.0)
     assert default.min_confidence == float(default.backend.metadata["min_confidence"])  # predict's
+    thresholds = []
+    choose = mnist_edge.reading.choose
+    monkeypatch.setattr(mnist_edge.reading, "choose", lambda *a: thresholds.append(a[-1]) or choose(*a))
     assert default.read(number.image).text == "358"
     assert strict.read(number.image).text == "???"
+    assert thresholds == [UNSURE_BELOW, 1.0] and UNSURE_BELOW < default.min_confidence
 
 
 def test_a_line_along_the_frame_is_no_digit(reader, digits):
