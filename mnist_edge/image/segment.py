@@ -40,6 +40,8 @@ SPECK = 0.35  # pieces lower than this (and belonging to no digit) are specks: d
 TALL, DASH = 2.2, 3.0  # marks taller than TALL x the height, or DASH x wider than tall: not digits
 OVERLAP = 0.5  # marks sharing this share of the narrower one's columns are one digit's pieces
 STACK_GAP = 0.5  # ... when the vertical gap between them is under this x the line height
+STACKED_TALL = 2.0  # ... and together at most this x the line height tall (1.6, 1.8, 2.0, 2.3
+# compared on validation numbers: a broken digit's pieces stand tall against a height from pieces)
 JOINED, NEAR = 0.9, 0.15  # neighbours this close (x height) and together this narrow may be one digit
 FRAMED = 0.2  # marks at the image's side narrower than this x the height: a line's piece
 LINED = 0.6  # marks with more of their pixels on ruling lines are what is left of the lines
@@ -103,9 +105,14 @@ def segment_signal(signal: bg.InkSignal) -> tuple[Segmentation, tuple[int, int, 
                  int(c.right[every].max()))
 
 
-def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray], float, float]:
+def line_groups(c: Components, shape: tuple[int, int],
+                height: float | None = None) -> tuple[list[np.ndarray], float, float]:
     """-> (labels of each digit-sized mark with its pieces, left to right; the line's digit height;
-    its slant, dx/dy of the upright strokes). Columns are compared along the slant."""
+    its slant, dx/dy of the upright strokes). Columns are compared along the slant.
+
+    The height is first the marks' (_line_height); where most digits are broken, their pieces
+    make it too low, so the marks are grouped again with the groups' own upper-quartile height
+    when that is higher (validation numbers, seeds 1 and 2: broken +8 and +5 of 80)."""
     if c.count == 0:
         return [], 0.0, 0.0
     heights, widths = c.bottom - c.top, c.right - c.left
@@ -115,7 +122,8 @@ def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray]
         keep = inner | (keep & c.on_border & (heights < shape[0] - 2) & (widths < shape[1] - 2))
     if not keep.any():
         return [], 0.0, 0.0
-    height = _line_height(c, keep & (~c.on_border if inner.any() else keep))
+    given, unsheared = height, c
+    height = height or _line_height(c, keep & (~c.on_border if inner.any() else keep))
     keep &= (heights <= TALL * height) & (widths <= DASH * np.maximum(heights, 1) + 2 * height)
     keep &= ~(c.on_border & ((heights > 1.6 * height) | (heights < SMALL * height)))
     at_side = (c.left <= 2) | (c.right >= shape[1] - 2)  # at the image's left or right edge
@@ -138,6 +146,10 @@ def line_groups(c: Components, shape: tuple[int, int]) -> tuple[list[np.ndarray]
             groups.append([int(i)])
     groups = [g for g in groups if not (at_side[g].all()  # a line along the frame, in pieces
                                         and c.bottom[g].max() - c.top[g].min() > 1.6 * height)]
+    if given is None and groups:
+        merged = bg.quantile(np.array([c.bottom[g].max() - c.top[g].min() for g in groups]), 0.75)
+        if merged > height:
+            return line_groups(unsheared, shape, float(merged))
     centre = [(c.left[g].min() + c.right[g].max()) / 2 for g in groups]
     return [np.array(groups[k]) for k in np.argsort(centre, kind="stable")], height, slant
 
@@ -184,7 +196,7 @@ def _merge(c: Components, labels: np.ndarray, height: float) -> list[list[int]]:
             share, gap = _overlap(c, groups[a], groups[b])
             both = groups[a] + groups[b]
             tall = c.bottom[both].max() - c.top[both].min()
-            if share >= OVERLAP and gap <= STACK_GAP * height and tall <= 1.6 * height:
+            if share >= OVERLAP and gap <= STACK_GAP * height and tall <= STACKED_TALL * height:
                 groups[a] = both
                 del groups[b]
                 merged = True

@@ -4,7 +4,7 @@ and read by the shipped INT8 model through DigitReader.read.
 Digits come from train indices 50000-59999 only, the ones the model reads surely on their own
 (so a miss here is the segmentation's, not the network's). Checked: exact strings on a small
 seeded set (clean, lined and squared paper), a touching pair split, a 5 with a detached bar read
-as one 5, a strongly slanted and rotated line read left to right, boxes in the photo's own pixels
+as one 5, a number whose every digit is broken, a strongly slanted and rotated line read left to right, boxes in the photo's own pixels
 (also for a large JPEG decoded reduced), one batched session.run per photo, "?" for a mark that is
 no digit, and a blank page refused.
 """
@@ -80,6 +80,17 @@ def test_broken_five_is_one_digit(reader, digits):
     number = number_photo(images, labels, rng, "clean", 3, picks=picks_for("358", sure, rng),
                           broken={1}, slant=0.0, degrees=0.0)
     assert reader.read(number.image).text == "358"
+
+
+def test_every_digit_broken_is_still_one_digit_each(reader, digits):
+    """The pieces make the line's height look low, so that a digit's pieces stacked seem too
+    tall for one digit; the marks' height estimate alone read this one "?0165"."""
+    images, labels, sure = digits
+    rng = np.random.default_rng(0)
+    text = "".join(str(d) for d in rng.integers(0, 10, size=3))
+    number = number_photo(images, labels, rng, "clean", 3, picks=picks_for(text, sure, rng),
+                          broken={0, 1, 2}, slant=0.0, degrees=0.0)
+    assert text == "865" and reader.read(number.image).text == text
 
 
 def test_slanted_rotated_line_reads_left_to_right_with_boxes_in_pixels(reader, digits):
