@@ -40,6 +40,11 @@ SPECK = 0.06  # a digit is at least this fraction of the image's shorter side (p
 FAINT = 1.35  # a digit's mean ink signal is at least this many times the noise floor
 DASH = 2.5  # width / height beyond which a mark is a horizontal stroke, not a digit
 SOFT = 0.12  # edge width (contrast / steepest gradient) over the mark's size beyond which it is a blot
+# A line of digits on a page whose noise sets the floor (above NOISY x MIN_CONTRAST): faint
+# strokes reach the floor only here and there, so they grow from those pixels down to GROW x the
+# floor (hysteresis; read only). Validation numbers, seeds 1 and 2: photo +1 and +3 of 80, digits
+# right 96.45 -> 96.62% and 96.19 -> 96.75%; without the NOISY bound grid lines grew onto digits.
+GROW, NOISY = 0.5, 2.0
 FILLED = 0.85  # share of its box a mark fills beyond which it is a blob, not strokes
 
 
@@ -98,7 +103,8 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     """The ink signal -> its marks (Sauvola, ruling lines out, components); None when blank.
 
     crossings: take out only the lines' pixels no stroke crosses (a line of digits on grid
-    paper), found among all ink above the floor, not only Sauvola's."""
+    paper), found among all ink above the floor, not only Sauvola's; on a noisy page, let the
+    strokes grow into fainter ink (GROW)."""
     s = signal.s
     small = signal.cell == 0
     if small and max(s.shape) <= 100:  # a digit-sized crop: lines drawn across it are not the digit's
@@ -107,11 +113,15 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     floor = max(MIN_CONTRAST, NOISE_FLOOR * bg.robust_std(sb) * signal.reduced**bg.GRAIN)  # grain as before reducing
     if float(sb.max()) < floor:
         return None
-    mask = _sauvola(sb, floor, signal.cell) & (sb > floor)
+    sauvola = _sauvola(sb, floor, signal.cell)
+    mask = sauvola & (sb > floor)
     lines = None
     if crossings and not small:
         mask, faded, lines = grid_out(mask, sb > floor)
         s, sb = np.where(faded, 0.0, s).astype(np.float32), np.where(faded, 0.0, sb).astype(np.float32)
+        if floor > NOISY * MIN_CONTRAST:
+            weak = label(sauvola & (sb > GROW * floor) & ~lines)
+            mask |= weak.mask_of(weak.label[_touches(weak, mask)], s.shape)
     elif not small:
         mask &= ~ruling_lines(mask)
     comps = label(mask, np.clip(sb, 0, None))
