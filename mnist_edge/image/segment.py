@@ -44,7 +44,9 @@ STACKED_TALL = 2.0  # ... and together at most this x the line height tall (1.6,
 # compared on validation numbers: a broken digit's pieces stand tall against a height from pieces)
 JOINED, NEAR = 0.9, 0.15  # neighbours this close (x height) and together this narrow may be one digit
 FRAMED = 0.2  # marks at the image's side narrower than this x the height: a line's piece
-LINED = 0.6  # marks with more of their pixels on ruling lines are what is left of the lines
+LINED = 0.6  # marks with more of their pixels on ruling lines are what is left of the lines,
+LINED_TALL = 0.8  # ... unless 0.8-1.3 x the line's height tall: a 1 written along a grid line
+# (validation numbers, seeds 1 and 2: squared +0 and +2 of 80; seeds 4 and 5 +1 and 0)
 BAND = 0.6  # a digit's centre lies within this x the height of the line's centre line
 CUT = 3  # px of a mark's strokes sliced at a cut
 CUT_SLANTS = (0.0, -0.15, 0.15)  # cuts along the writing's slant plus each of these (dx/dy)
@@ -116,7 +118,9 @@ def line_groups(c: Components, shape: tuple[int, int],
     if c.count == 0:
         return [], 0.0, 0.0
     heights, widths = c.bottom - c.top, c.right - c.left
-    keep = (c.area >= max(5, DUST * c.area.max())) & (getattr(c, "lined", 0.0) <= LINED)
+    lined = getattr(c, "lined", np.zeros(c.count))
+    sized = c.area >= max(5, DUST * c.area.max())
+    keep = sized & (lined <= LINED)
     inner = keep & ~c.on_border
     if inner.any():
         keep = inner | (keep & c.on_border & (heights < shape[0] - 2) & (widths < shape[1] - 2))
@@ -124,6 +128,7 @@ def line_groups(c: Components, shape: tuple[int, int],
         return [], 0.0, 0.0
     given, unsheared = height, c
     height = height or _line_height(c, keep & (~c.on_border if inner.any() else keep))
+    keep |= sized & ~c.on_border & (heights >= LINED_TALL * height) & (heights <= 1.3 * height)
     keep &= (heights <= TALL * height) & (widths <= DASH * np.maximum(heights, 1) + 2 * height)
     keep &= ~(c.on_border & ((heights > 1.6 * height) | (heights < SMALL * height)))
     at_side = (c.left <= 2) | (c.right >= shape[1] - 2)  # at the image's left or right edge

@@ -4,7 +4,7 @@ and read by the shipped INT8 model through DigitReader.read.
 Digits come from train indices 50000-59999 only, the ones the model reads surely on their own
 (so a miss here is the segmentation's, not the network's). Checked: exact strings on a small
 seeded set (clean, lined and squared paper), a touching pair split, a 5 with a detached bar read
-as one 5, a number whose every digit is broken, faint pencil under noise, a strongly slanted and rotated line read left to right, boxes in the photo's own pixels
+as one 5, a number whose every digit is broken, faint pencil under noise, a 1 on squared paper, a strongly slanted and rotated line read left to right, boxes in the photo's own pixels
 (also for a large JPEG decoded reduced), one batched session.run per photo, "?" for a mark that is
 no digit, and a blank page refused.
 """
@@ -203,6 +203,16 @@ def test_faint_pencil_under_noise_grows_from_what_stands_out(reader, digits):
     text = "".join(str(d) for d in rng.integers(0, 10, size=4))
     number = number_photo(images, labels, rng, "photo", 4, picks=picks_for(text, sure, rng))
     assert text == "8652" and reader.read(number.image).text == text
+
+
+def test_a_one_on_squared_paper_is_not_taken_for_the_grid(reader, digits):
+    """Most of this 1's pixels lie on the grid's lines; dropped as what is left of them (any mark
+    over 60% on lines was), it read "343"."""
+    images, labels, sure = digits
+    rng = np.random.default_rng(36)
+    text = "".join(str(d) for d in rng.integers(0, 10, size=4))
+    number = number_photo(images, labels, rng, "squared", 4, picks=picks_for(text, sure, rng))
+    assert text == "3143" and reader.read(number.image).text == text
 
 
 def test_three_touching_digits_need_a_cut_off_the_writings_slant(reader, digits):
