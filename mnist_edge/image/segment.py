@@ -114,7 +114,9 @@ def line_groups(c: Components, shape: tuple[int, int],
 
     The height is first the marks' (_line_height); where most digits are broken, their pieces
     make it too low, so the marks are grouped again with the groups' own upper-quartile height
-    when that is higher (validation numbers, seeds 1 and 2: broken +8 and +5 of 80)."""
+    when that is higher (validation numbers, seeds 1 and 2: broken +8 and +5 of 80). Pieces of
+    no digit, each too short for one, that stack up to SMALL x the height are one digit
+    (seeds 1 and 2: +0 and +1; seeds 4 and 5: +2 and +2)."""
     if c.count == 0:
         return [], 0.0, 0.0
     heights, widths = c.bottom - c.top, c.right - c.left
@@ -143,12 +145,18 @@ def line_groups(c: Components, shape: tuple[int, int],
     big &= on_line
     groups = _merge(c, np.flatnonzero(big), height)
     pieces = np.flatnonzero(keep & ~big)
+    left = []  # pieces of no digit, too short to be one
     for i in pieces[np.argsort(-heights[pieces], kind="stable")]:  # taller first: a 5's body, then its bar
         g = _owner(c, groups, i, height)
         if g is not None:
             groups[g].append(int(i))
         elif heights[i] >= SPECK * height and on_line[i] and not c.on_border[i]:
             groups.append([int(i)])
+        elif on_line[i] and not c.on_border[i]:
+            left.append(int(i))
+    for g in _merge(c, np.array(left, int), height):  # such pieces stacked: a small digit in two
+        if len(g) > 1 and c.bottom[g].max() - c.top[g].min() >= SMALL * height:  # strokes (a flat 5)
+            groups.append(g)
     groups = [g for g in groups if not (at_side[g].all()  # a line along the frame, in pieces
                                         and c.bottom[g].max() - c.top[g].min() > 1.6 * height)]
     if given is None and groups:

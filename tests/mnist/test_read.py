@@ -4,7 +4,7 @@ and read by the shipped INT8 model through DigitReader.read.
 Digits come from train indices 50000-59999 only, the ones the model reads surely on their own
 (so a miss here is the segmentation's, not the network's). Checked: exact strings on a small
 seeded set (clean, lined and squared paper), a touching pair split, a 5 with a detached bar read
-as one 5, a number whose every digit is broken, faint pencil under noise, a 1 on squared paper, a strongly slanted and rotated line read left to right, boxes in the photo's own pixels
+as one 5, a number whose every digit is broken, faint pencil under noise, a 1 on squared paper, a low 5 in two short strokes, a strongly slanted and rotated line read left to right, boxes in the photo's own pixels
 (also for a large JPEG decoded reduced), one batched session.run per photo, "?" for a mark that is
 no digit, and a blank page refused.
 """
@@ -213,6 +213,16 @@ def test_a_one_on_squared_paper_is_not_taken_for_the_grid(reader, digits):
     text = "".join(str(d) for d in rng.integers(0, 10, size=4))
     number = number_photo(images, labels, rng, "squared", 4, picks=picks_for(text, sure, rng))
     assert text == "3143" and reader.read(number.image).text == text
+
+
+def test_a_small_digit_in_two_short_strokes_is_one_digit(reader, digits):
+    """This 5 is written lower than its neighbours and in two strokes, each too short for a digit
+    and owned by none: dropped as specks, it read "766"."""
+    images, labels, sure = digits
+    rng = np.random.default_rng(358)
+    text = "".join(str(d) for d in rng.integers(0, 10, size=4))
+    number = number_photo(images, labels, rng, "broken", 4, picks=picks_for(text, sure, rng))
+    assert text == "7665" and reader.read(number.image).text == text
 
 
 def test_three_touching_digits_need_a_cut_off_the_writings_slant(reader, digits):
