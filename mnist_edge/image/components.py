@@ -192,3 +192,18 @@ def _run_lengths(mask: np.ndarray) -> np.ndarray:
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     out[np.repeat(row, lengths), np.repeat(start, lengths) + offsets] = np.repeat(lengths, lengths)
     return out
+
+
+def containing(outer: Components, inner: Components) -> np.ndarray:
+    """(inner.count,) the label of the outer component holding each inner one (outer covers inner)."""
+    width = int(max(outer.right.max(initial=0), inner.right.max(initial=0))) + 2
+    run = np.searchsorted(outer.row * width + outer.start, inner.row * width + inner.start, "right") - 1
+    out = np.zeros(inner.count, int)
+    out[inner.label] = outer.label[run]
+    return out
+
+
+def touches(runs: Components, core: np.ndarray) -> np.ndarray:
+    """(R,) bool: the run covers a pixel of `core` (checked through a row-wise prefix sum)."""
+    cum = np.pad(np.cumsum(core, axis=1), ((0, 0), (1, 0)))
+    return (cum[runs.row, runs.end] - cum[runs.row, runs.start]) > 0

@@ -2,15 +2,13 @@
 
 What it is: fit_digit(img) -> Fitted. The photo is box-reduced to what one digit needs (shorter
 side >= background.DIGIT_SIDE); its ink signal (background.py) is thresholded only to find the
-digit: Sauvola's local threshold on the signal normalised by its local maximum, so faint pencil
-and dark pen are found alike, above a floor set by the paper's noise. Ruling lines are taken
-out, then connected components (components.py) are weighed: dust (tiny), marks touching the
-image's border (the page's edge, the table) unless nothing else is there, and stray marks far
-from the main mass are dropped; pieces of one digit close to it (a 5's detached bar, a broken
-pencil stroke) are merged. The digit's region grows into its faint edges (hysteresis), and the
-signal inside it, nothing outside, is fitted as MNIST (fit.py). Verdicts: "blank" (no mark
-stands out of the paper's noise), "not_a_digit" (several digit-sized marks side by side).
-find_marks(), fit_core() are shared with `read` (segment.py), which picks a line of digits' marks.
+digit, and cut into marks (marks.py: Sauvola, ruling lines out, connected components). The
+marks are weighed: dust (tiny), marks touching the image's border (the page's edge, the table)
+unless nothing else is there, and stray marks far from the main mass are dropped; pieces of one
+digit close to it (a 5's detached bar, a broken pencil stroke) are merged. The digit's region
+grows into its faint edges (hysteresis), and the signal inside it, nothing outside, is fitted
+as MNIST (fit.py). Verdicts: "blank" (no mark stands out of the paper's noise), "not_a_digit"
+(several digit-sized marks side by side). fit_core() is shared with `read` (segment.py).
 What it isn't: a classifier; "not a digit" from the shapes of strokes is only the obvious cases.
 """
 
@@ -22,16 +20,13 @@ import numpy as np
 from PIL import Image
 
 from mnist_edge.image import background as bg
-from mnist_edge.image.components import Components, grid_out, label, ruling_lines
-from mnist_edge.image.crossing import crossing_lines
+from mnist_edge.image.components import Components, label, touches
 from mnist_edge.image.fit import SIZE, fit
 from mnist_edge.image.grey import to_grey
-from mnist_edge.image.load import MAX_SIDE
 from mnist_edge.image.holes import exposed_edges, ribbon_holes
+from mnist_edge.image.load import MAX_SIDE
+from mnist_edge.image.marks import find_marks
 
-MIN_CONTRAST = 0.06  # ink signal (fraction of the paper's brightness) below which nothing is ink
-NOISE_FLOOR = 5.0  # ink must stand this many noise stds above the paper (blurred signal)
-SAUVOLA_K, SAUVOLA_R = 0.3, 0.5
 BOX_THRESHOLD = 0.25  # of the digit's peak: the 20 px box (MNIST's own boxes at 25%)
 WIDE_STROKE = 0.3  # strokes wider than this x the background's window: measure again, wider
 MERGE_GAP = 0.2  # pieces closer than this x the digit's size belong to it
@@ -40,11 +35,6 @@ SPECK = 0.06  # a digit is at least this fraction of the image's shorter side (p
 FAINT = 1.35  # a digit's mean ink signal is at least this many times the noise floor
 DASH = 2.5  # width / height beyond which a mark is a horizontal stroke, not a digit
 SOFT = 0.12  # edge width (contrast / steepest gradient) over the mark's size beyond which it is a blot
-# A line of digits on a page whose noise sets the floor (above NOISY x MIN_CONTRAST): faint
-# strokes reach the floor only here and there, so they grow from those pixels down to GROW x the
-# floor (hysteresis; read only). Validation numbers, seeds 1 and 2: photo +1 and +3 of 80, digits
-# right 96.45 -> 96.62% and 96.19 -> 96.75%; without the NOISY bound grid lines grew onto digits.
-GROW, NOISY = 0.5, 2.0
 FILLED = 0.85  # share of its box a mark fills beyond which it is a blob, not strokes
 
 
@@ -84,53 +74,6 @@ def stroke_width(signal: bg.InkSignal, box: tuple[int, int, int, int]) -> float:
     patch, ground = signal.x[t:b, l:r], bg.quantile(signal.ground[t:b, l:r], 0.5)
     ink = patch > (ground + bg.quantile(patch, 0.97)) / 2
     return 2 * float(ink.sum()) / max(float(exposed_edges(ink).sum()), 1.0)  # area / half the perimeter
-
-
-@dataclass
-class Marks:
-    """The marks on a page: the ink signal, its thresholds and its connected components."""
-
-    s: np.ndarray  # (H, W) float32 ink signal (lines across a small crop taken out)
-    sb: np.ndarray  # (H, W) the signal as thresholded (3 x 3 blurred on a page)
-    floor: float  # ink signal below which nothing is ink
-    comps: Components  # of the ink mask (ruling lines removed), with .cluster and .on_border
-    noise: float
-    small: bool  # a digit-sized crop (one background level), not a page
-    lines: np.ndarray | None = None  # (H, W) bool: the ruling lines found (crossings only)
-
-
-def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
-    """The ink signal -> its marks (Sauvola, ruling lines out, components); None when blank.
-
-    crossings: take out only the lines' pixels no stroke crosses (a line of digits on grid
-    paper), found among all ink above the floor, not only Sauvola's; on a noisy page, let the
-    strokes grow into fainter ink (GROW)."""
-    s = signal.s
-    small = signal.cell == 0
-    if small and max(s.shape) <= 100:  # a digit-sized crop: lines drawn across it are not the digit's
-        s = np.where(crossing_lines(s, 0.3 * float(s.max())), 0.0, s).astype(np.float32)
-    sb = s if small else bg.box_blur(s, 3)  # (H, W): speckles averaged down
-    floor = max(MIN_CONTRAST, NOISE_FLOOR * bg.robust_std(sb) * signal.reduced**bg.GRAIN)  # grain as before reducing
-    if float(sb.max()) < floor:
-        return None
-    sauvola = _sauvola(sb, floor, signal.cell)
-    mask = sauvola & (sb > floor)
-    lines = None
-    if crossings and not small:
-        mask, faded, lines = grid_out(mask, sb > floor)
-        s, sb = np.where(faded, 0.0, s).astype(np.float32), np.where(faded, 0.0, sb).astype(np.float32)
-        if floor > NOISY * MIN_CONTRAST:
-            weak = label(sauvola & (sb > GROW * floor) & ~lines)
-            mask |= weak.mask_of(weak.label[_touches(weak, mask)], s.shape)
-    elif not small:
-        mask &= ~ruling_lines(mask)
-    comps = label(mask, np.clip(sb, 0, None))
-    comps.cluster = _containing(label(sb > 0.5 * floor), comps)  # joined by fainter ink: one digit
-    grown = label(bg.dilate(mask, 5))  # marks 2 px apart joined
-    h, w = s.shape
-    edge = (grown.top <= 1) | (grown.left <= 1) | (grown.bottom >= h - 1) | (grown.right >= w - 1)
-    comps.on_border = edge[_containing(grown, comps)]  # touching the border, or a mark that does
-    return Marks(s, sb, floor, comps, signal.noise, small, lines)
 
 
 def fit_signal(signal: bg.InkSignal) -> Fitted:
@@ -183,36 +126,8 @@ def _soft(sb: np.ndarray, core: np.ndarray, level: float) -> bool:
     return level > SOFT * steep * max(b - t, r - l)
 
 
-def _containing(outer: Components, inner: Components) -> np.ndarray:
-    """(inner.count,) the label of the outer component holding each inner one (outer covers inner)."""
-    width = int(max(outer.right.max(initial=0), inner.right.max(initial=0))) + 2
-    run = np.searchsorted(outer.row * width + outer.start, inner.row * width + inner.start, "right") - 1
-    out = np.zeros(inner.count, int)
-    out[inner.label] = outer.label[run]
-    return out
-
-
 def _refused(reason: str, detail: str) -> Fitted:
     return Fitted(np.zeros((SIZE, SIZE), np.float32), reason, detail)
-
-
-def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
-    """(H, W) bool: Sauvola's threshold on the signal normalised by its local maximum."""
-    if cell:
-        local_max = bg.upsample(_max3(bg.block_max(sb, cell)), sb.shape, cell)
-    else:
-        local_max = np.full(sb.shape, float(sb.max()), np.float32)
-    t = 1.0 - np.clip(sb / np.maximum(local_max, floor), 0, 1)  # dark ink on white, in [0, 1]
-    k = max(9, min(sb.shape) // 8) | 1
-    mean = bg.box_blur(t, k)
-    sd = np.sqrt(np.clip(bg.box_blur(t * t, k) - mean * mean, 0, None))
-    return t < mean * (1 + SAUVOLA_K * (sd / SAUVOLA_R - 1))
-
-
-def _max3(grid: np.ndarray) -> np.ndarray:
-    p = bg.pad_edge(grid, 1)
-    h, w = grid.shape
-    return np.max([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)], axis=0)
 
 
 def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float) -> tuple[list[int] | None, str]:
@@ -293,14 +208,8 @@ def _region(core: np.ndarray, s: np.ndarray, noise: float, small: bool) -> np.nd
     if noise > 1e-3:  # on a noisy page the faint pixels must stay near the strokes
         faint &= near
     grown = label(faint)
-    touching = grown.label[_touches(grown, near)]
+    touching = grown.label[touches(grown, near)]
     return grown.mask_of(touching, s.shape) | bg.dilate(core, 3)
-
-
-def _touches(runs: Components, core: np.ndarray) -> np.ndarray:
-    """(R,) bool: the run covers a pixel of `core` (checked through a row-wise prefix sum)."""
-    cum = np.pad(np.cumsum(core, axis=1), ((0, 0), (1, 0)))
-    return (cum[runs.row, runs.end] - cum[runs.row, runs.start]) > 0
 
 
 def _box(weights: np.ndarray) -> tuple[int, int, int, int]:

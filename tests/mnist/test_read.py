@@ -197,7 +197,7 @@ def test_uneven_light_on_a_small_photo(reader, digits):
 
 def test_faint_pencil_under_noise_grows_from_what_stands_out(reader, digits):
     """Pencil under heavy noise, a shadow and tinted paper: the 5's strokes reach the noise floor
-    only in places; without growing into fainter ink (digit.GROW) this one reads "86?2"."""
+    only in places; without growing into fainter ink (marks.GROW) this one reads "86?2"."""
     images, labels, sure = digits
     rng = np.random.default_rng(0)
     text = "".join(str(d) for d in rng.integers(0, 10, size=4))
