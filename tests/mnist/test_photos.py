@@ -5,8 +5,9 @@ Per condition (all three severities pooled, PER_SEVERITY each, fixed seed) the s
 must hold a floor a few points under what was measured when the floors were set (bench/scripts/photos.py
 measures the same with more images and the old pipeline beside it). Also: blank pages under
 uneven light and on notebook paper are "blank", a palette PNG with a transparent background
-keeps its strokes solid, ruling does not become the digit, and validation digits as they are
-(28 x 28) are neither refused nor changed. Digits come from train indices 50000-59999 only.
+keeps its strokes solid, ruling and the table's edge do not become the digit, and validation
+digits as they are (28 x 28) are neither refused nor changed. Digits come from train indices
+50000-59999 only.
 """
 
 from __future__ import annotations
@@ -118,6 +119,20 @@ def test_ruling_does_not_become_the_digit(validation):
         a, b = fit_digit(plain), fit_digit(lined)
         assert b.reason is None
         assert np.corrcoef(a.pixels.ravel(), b.pixels.ravel())[0, 1] > 0.8, paper
+
+
+@pytest.mark.parametrize("seed", [59, 277])
+def test_the_tables_edge_does_not_join_a_digit_beside_it(model, validation, seed):
+    """A digit written close to the page's edge with the dark table beyond: smoothing the
+    background across the edge left a rim of "ink" along it that joined the digit ("not a
+    digit", or a 2 with a bar); the background keeps the edge sharp on the table's side."""
+    images, labels = validation
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(len(images)))
+    photo = photos.render(_shape(images[k]), rng, {"table": 2})
+    fitted = fit_digit(photo)
+    assert fitted.reason is None, fitted.detail
+    assert model.predict_logits(fitted.pixels[None, None]).argmax() == labels[k]
 
 
 def test_validation_digits_are_not_refused_or_changed(validation):
