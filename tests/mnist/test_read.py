@@ -4,9 +4,10 @@ and read by the shipped INT8 model through DigitReader.read.
 Digits come from train indices 50000-59999 only, the ones the model reads surely on their own
 (so a miss here is the segmentation's, not the network's). Checked: exact strings on a small
 seeded set (clean, lined and squared paper), a touching pair split, a 5 with a detached bar read
-as one 5, a number whose every digit is broken, faint pencil under noise, a 1 on squared paper, a low 5 in two short strokes, a strongly slanted and rotated line read left to right, boxes in the photo's own pixels
-(also for a large JPEG decoded reduced), one batched session.run per photo, "?" for a mark that is
-no digit, and a blank page refused.
+as one 5, a number whose every digit is broken, faint pencil under noise, a 1 on squared paper,
+a low 5 in two short strokes, a strongly slanted and rotated line read left to right, boxes in
+the photo's own pixels (also for a large JPEG decoded reduced), one batched session.run per
+photo, "?" for a mark that is no digit, and a blank page refused.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ def digits(mnist_dir, reader):
 
 def picks_for(text: str, sure: dict, rng: np.random.Generator) -> np.ndarray:
     return np.array([rng.choice(sure[int(c)]) for c in text])
+
+
+def seeded_number(digits, seed: int, condition: str, length: int, **kw):
+    """-> (the seed's random number of `length` digits, its photo under `condition`)."""
+    images, labels, sure = digits
+    rng = np.random.default_rng(seed)
+    text = "".join(str(d) for d in rng.integers(0, 10, size=length))
+    return text, number_photo(images, labels, rng, condition, length, picks=picks_for(text, sure, rng), **kw)
 
 
 def iou(a, b) -> float:
@@ -85,11 +94,7 @@ def test_broken_five_is_one_digit(reader, digits):
 def test_every_digit_broken_is_still_one_digit_each(reader, digits):
     """The pieces make the line's height look low, so that a digit's pieces stacked seem too
     tall for one digit; the marks' height estimate alone read this one "?0165"."""
-    images, labels, sure = digits
-    rng = np.random.default_rng(0)
-    text = "".join(str(d) for d in rng.integers(0, 10, size=3))
-    number = number_photo(images, labels, rng, "clean", 3, picks=picks_for(text, sure, rng),
-                          broken={0, 1, 2}, slant=0.0, degrees=0.0)
+    text, number = seeded_number(digits, 0, "clean", 3, broken={0, 1, 2}, slant=0.0, degrees=0.0)
     assert text == "865" and reader.read(number.image).text == text
 
 
@@ -198,38 +203,25 @@ def test_uneven_light_on_a_small_photo(reader, digits):
 def test_faint_pencil_under_noise_grows_from_what_stands_out(reader, digits):
     """Pencil under heavy noise, a shadow and tinted paper: the 5's strokes reach the noise floor
     only in places; without growing into fainter ink (marks.GROW) this one reads "86?2"."""
-    images, labels, sure = digits
-    rng = np.random.default_rng(0)
-    text = "".join(str(d) for d in rng.integers(0, 10, size=4))
-    number = number_photo(images, labels, rng, "photo", 4, picks=picks_for(text, sure, rng))
+    text, number = seeded_number(digits, 0, "photo", 4)
     assert text == "8652" and reader.read(number.image).text == text
 
 
 def test_a_one_on_squared_paper_is_not_taken_for_the_grid(reader, digits):
     """Most of this 1's pixels lie on the grid's lines; dropped as what is left of them (any mark
     over 60% on lines was), it read "343"."""
-    images, labels, sure = digits
-    rng = np.random.default_rng(36)
-    text = "".join(str(d) for d in rng.integers(0, 10, size=4))
-    number = number_photo(images, labels, rng, "squared", 4, picks=picks_for(text, sure, rng))
+    text, number = seeded_number(digits, 36, "squared", 4)
     assert text == "3143" and reader.read(number.image).text == text
 
 
 def test_a_small_digit_in_two_short_strokes_is_one_digit(reader, digits):
     """This 5 is written lower than its neighbours and in two strokes, each too short for a digit
     and owned by none: dropped as specks, it read "766"."""
-    images, labels, sure = digits
-    rng = np.random.default_rng(358)
-    text = "".join(str(d) for d in rng.integers(0, 10, size=4))
-    number = number_photo(images, labels, rng, "broken", 4, picks=picks_for(text, sure, rng))
+    text, number = seeded_number(digits, 358, "broken", 4)
     assert text == "7665" and reader.read(number.image).text == text
 
 
 def test_three_touching_digits_need_a_cut_off_the_writings_slant(reader, digits):
     """Straight cuts along the writing's slant read this one "72"; tilted ones read it right."""
-    images, labels, sure = digits
-    rng = np.random.default_rng(22)
-    text = "".join(str(d) for d in rng.integers(0, 10, size=3))
-    number = number_photo(images, labels, rng, "clean", 3, picks=picks_for(text, sure, rng),
-                          touching={0, 1}, slant=0.0, degrees=0.0)
+    text, number = seeded_number(digits, 22, "clean", 3, touching={0, 1}, slant=0.0, degrees=0.0)
     assert text == "736" and reader.read(number.image).text == text
