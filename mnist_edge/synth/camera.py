@@ -1,4 +1,4 @@
-"""What the camera and the file do to a page: blur, haze, noise, dust, JPEG, transparency.
+"""What the camera and the file do to a page: blur, haze, noise, dust, JPEG, transparency, size.
 
 What it is: functions on (H, W, 3) float32 radiance in [0, 1] with a severity 1..3, and the
 conversions to the PIL image a user would save (RGB, RGBA with a transparent background, a
@@ -69,6 +69,14 @@ def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
     to_image(rgb).save(buffer, format="JPEG", quality=quality)
     buffer.seek(0)
     return to_array(Image.open(buffer))
+
+
+def low_res(img: Image.Image, rng: np.random.Generator, severity: int) -> Image.Image:
+    """The photo shrunk so its shorter side is 80-95, 65-80 or 50-65 px (a thumbnail, a crop of a
+    form), with Pillow's antialiasing filter as an image viewer or a browser would."""
+    side = int(rng.integers(*((80, 96), (65, 80), (50, 65))[severity - 1]))
+    scale = side / min(img.size)
+    return img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.LANCZOS)
 
 
 def transparent_rgba(coverage: np.ndarray, ink: np.ndarray, severity: int) -> Image.Image:

@@ -18,7 +18,7 @@ LETTERS = "AEFHKMNRTVWXYacdefhkmnprtvwxy"  # letters that do not pass for a digi
 SYMBOLS = "+=?!#@&%*$<>"
 NONDIGIT_KINDS = ("letter", "symbol", "shape", "scribble", "blank", "smudge", "noise", "two_digits")
 SHAPES = ("circle", "square", "filled_square", "dash", "cross", "triangle")
-PAGE_CONDITIONS = [c for c in photos.CONDITIONS if c not in ("rgba", "palette", "outline", "thin", "thick")]
+PAGE_CONDITIONS = [c for c in photos.CONDITIONS if c not in ("rgba", "palette", "outline", "thin", "thick", "low_res")]
 
 
 def nondigit(kind: str, rng: np.random.Generator, digits: np.ndarray) -> Image.Image:

@@ -43,6 +43,7 @@ CONDITIONS = {
     "outline": "hollow (outlined) digit",
     "rgba": "RGBA, transparent background",
     "palette": "palette PNG, transparent background index",
+    "low_res": "a small photo: shorter side 80-95/65-80/50-65 px",
 }
 MILD = ("gradient", "vignette", "shadow", "tinted", "noise", "jpeg", "defocus", "low_contrast")
 EXCLUSIVE = {"rgba", "palette"}  # file-format conditions: nothing else (no page, no camera)
@@ -94,7 +95,8 @@ def on_paper(cov: np.ndarray, box: tuple[int, int, int, int], rng: np.random.Gen
         rgb = page.table_edge(rgb, rng, c["table"])
     light = page.lighting(cov.shape, rng, c["gradient"], c["vignette"], c["shadow"])
     rgb = rgb * light[..., None] * rng.uniform(0.92, 1.05)
-    return _camera(rgb, rng, c, box[1] - box[0])
+    image = _camera(rgb, rng, c, box[1] - box[0])
+    return camera.low_res(image, rng, c["low_res"]) if c["low_res"] else image
 
 
 def _placed(shape: Shape, rng: np.random.Generator, c: dict[str, int], hw: tuple[int, int]):

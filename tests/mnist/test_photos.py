@@ -2,12 +2,12 @@
 mnist_edge.image and the shipped INT8 model.
 
 Per condition (all three severities pooled, PER_SEVERITY each, fixed seed) the share read right
-must hold a floor a few points under what was measured when the floors were set (bench/scripts/photos.py
-measures the same with more images and the old pipeline beside it). Also: blank pages under
-uneven light and on notebook paper are "blank", a palette PNG with a transparent background
-keeps its strokes solid, ruling and the table's edge do not become the digit, and validation
-digits as they are (28 x 28) are neither refused nor changed. Digits come from train indices
-50000-59999 only.
+must hold a floor a few points under what was measured when the floors were set
+(bench/scripts/photos.py measures the same with more images and the old pipeline beside it).
+Also: blank pages under uneven light and on notebook paper are "blank", a palette PNG with a
+transparent background keeps its strokes solid, ruling and the table's edge do not become the
+digit, a thumbnail under falling light is read, and validation digits as they are (28 x 28) are
+neither refused nor changed. Digits come from train indices 50000-59999 only.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ PHOTO_FLOORS = {
     "clean": 0.93, "gradient": 0.9, "vignette": 0.9, "shadow": 0.8, "tinted": 0.9, "pencil": 0.8,
     "ballpoint": 0.9, "felt": 0.75, "low_contrast": 0.9, "defocus": 0.9, "motion": 0.9, "noise": 0.9,
     "dust": 0.9, "jpeg": 0.8, "ruled": 0.8, "squared": 0.8, "table": 0.9, "stray": 0.9, "thin": 0.9,
-    "thick": 0.8, "outline": 0.45, "rgba": 0.9, "palette": 0.9,
+    "thick": 0.8, "outline": 0.45, "rgba": 0.9, "palette": 0.9, "low_res": 0.85,
 }
 SMALL_FLOORS = {"noise28": 0.9, "blur28": 0.9, "contrast28": 0.9, "lines28": 0.6, "outline28": 0.8,
                 "speckle28": 0.8}
@@ -133,6 +133,20 @@ def test_the_tables_edge_does_not_join_a_digit_beside_it(model, validation, seed
     fitted = fit_digit(photo)
     assert fitted.reason is None, fitted.detail
     assert model.predict_logits(fitted.pixels[None, None]).argmax() == labels[k]
+
+
+def test_a_small_photo_under_falling_light_is_read(model, validation):
+    """Thumbnails (shorter side 65-80 px) whose light falls 38% across: one paper level for the
+    whole image took the light's fall for noise and found "blank" in 9 of 60 (seeds 0 and 1 among
+    them); the plane through the frame's pixels reads all."""
+    images, labels = validation
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        k = int(rng.integers(len(images)))
+        photo = photos.render(_shape(images[k]), rng, {"low_res": 2, "gradient": 2})
+        fitted = fit_digit(photo)
+        assert min(photo.size) < 96 and fitted.reason is None, (seed, fitted.detail)
+        assert model.predict_logits(fitted.pixels[None, None]).argmax() == labels[k], seed
 
 
 def test_validation_digits_are_not_refused_or_changed(validation):
