@@ -138,7 +138,7 @@ def test_the_tables_edge_does_not_join_a_digit_beside_it(model, validation, seed
 def test_a_small_photo_under_falling_light_is_read(model, validation):
     """Thumbnails (shorter side 65-80 px) whose light falls 38% across: one paper level for the
     whole image took the light's fall for noise and found "blank" in 9 of 60 (seeds 0 and 1 among
-    them); the plane through the frame's pixels reads all."""
+    them); a surface through the frame's pixels reads all."""
     images, labels = validation
     for seed in range(8):
         rng = np.random.default_rng(seed)
