@@ -59,21 +59,46 @@ def line_groups(c: Components, shape: tuple[int, int],
         return [], 0.0, 0.0
     given, unsheared = height, c
     height = height or _line_height(c, keep & (~c.on_border if inner.any() else keep))
-    keep |= sized & ~c.on_border & (heights >= LINED_TALL * height) & (heights <= 1.3 * height)
-    keep &= (heights <= TALL * height) & (widths <= DASH * np.maximum(heights, 1) + 2 * height)
-    keep &= ~(c.on_border & ((heights > 1.6 * height) | (heights < SMALL * height)))
+    keep = _digit_like(c, keep | (sized & ~c.on_border & (heights >= LINED_TALL * height)
+                                  & (heights <= 1.3 * height)), height, shape)
     at_side = (c.left <= 2) | (c.right >= shape[1] - 2)  # at the image's left or right edge
-    keep &= ~(at_side & (widths < FRAMED * height) & (heights < 0.8 * height))  # a ruling line's
-    # stub along the frame (a 1 at the edge of a tight crop is as tall as the digits)
-    keep &= ~((widths > DASH * heights) & (heights < SMALL * height) & (widths > height))  # an underline
-    # (a shorter dash stays: a 5's detached bar, a 7's, which go to the digit below them)
     slant = slant_of(c, keep, shape[0] / 2)
     c = sheared(c, slant, shape[0] / 2)
     big = keep & (heights >= SMALL * height)
     on_line = _on_line(c, big, height)
     big &= on_line
     groups = _merge(c, np.flatnonzero(big), height)
-    pieces = np.flatnonzero(keep & ~big)
+    groups = _with_pieces(c, groups, np.flatnonzero(keep & ~big), on_line, height)
+    groups = [g for g in groups if not (at_side[g].all()  # a line along the frame, in pieces
+                                        and c.bottom[g].max() - c.top[g].min() > 1.6 * height)]
+    if given is None and groups:
+        merged = bg.quantile(np.array([c.bottom[g].max() - c.top[g].min() for g in groups]), 0.75)
+        if merged > height:
+            return line_groups(unsheared, shape, float(merged))
+    centre = [(c.left[g].min() + c.right[g].max()) / 2 for g in groups]
+    return [np.array(groups[k]) for k in np.argsort(centre, kind="stable")], height, slant
+
+
+def _digit_like(c: Components, keep: np.ndarray, height: float, shape: tuple[int, int]) -> np.ndarray:
+    """keep without the marks no digit makes: too tall or too wide, tall or tiny at the border, a
+    ruling line's stub along the frame, an underline."""
+    heights, widths = c.bottom - c.top, c.right - c.left
+    keep = keep & (heights <= TALL * height) & (widths <= DASH * np.maximum(heights, 1) + 2 * height)
+    keep &= ~(c.on_border & ((heights > 1.6 * height) | (heights < SMALL * height)))
+    at_side = (c.left <= 2) | (c.right >= shape[1] - 2)
+    keep &= ~(at_side & (widths < FRAMED * height) & (heights < 0.8 * height))  # a ruling line's
+    # stub along the frame (a 1 at the edge of a tight crop is as tall as the digits)
+    keep &= ~((widths > DASH * heights) & (heights < SMALL * height) & (widths > height))  # an underline
+    # (a shorter dash stays: a 5's detached bar, a 7's, which go to the digit below them)
+    return keep
+
+
+def _with_pieces(c: Components, groups: list[list[int]], pieces: np.ndarray, on_line: np.ndarray,
+                 height: float) -> list[list[int]]:
+    """Each piece to the digit it belongs to (_owner); else, on the line and off the border, a
+    digit of its own when not too short (SPECK), or with other such pieces stacked to SMALL x the
+    height (a small digit in two strokes: a flat 5)."""
+    heights = c.bottom - c.top
     left = []  # pieces of no digit, too short to be one
     for i in pieces[np.argsort(-heights[pieces], kind="stable")]:  # taller first: a 5's body, then its bar
         g = _owner(c, groups, i, height)
@@ -83,17 +108,8 @@ def line_groups(c: Components, shape: tuple[int, int],
             groups.append([int(i)])
         elif on_line[i] and not c.on_border[i]:
             left.append(int(i))
-    for g in _merge(c, np.array(left, int), height):  # such pieces stacked: a small digit in two
-        if len(g) > 1 and c.bottom[g].max() - c.top[g].min() >= SMALL * height:  # strokes (a flat 5)
-            groups.append(g)
-    groups = [g for g in groups if not (at_side[g].all()  # a line along the frame, in pieces
-                                        and c.bottom[g].max() - c.top[g].min() > 1.6 * height)]
-    if given is None and groups:
-        merged = bg.quantile(np.array([c.bottom[g].max() - c.top[g].min() for g in groups]), 0.75)
-        if merged > height:
-            return line_groups(unsheared, shape, float(merged))
-    centre = [(c.left[g].min() + c.right[g].max()) / 2 for g in groups]
-    return [np.array(groups[k]) for k in np.argsort(centre, kind="stable")], height, slant
+    return groups + [g for g in _merge(c, np.array(left, int), height)
+                     if len(g) > 1 and c.bottom[g].max() - c.top[g].min() >= SMALL * height]
 
 
 def _on_line(c: Components, big: np.ndarray, height: float) -> np.ndarray:
