@@ -4,7 +4,8 @@ What it is: the mask's horizontal runs, joined between neighbouring rows when th
 (8-connectivity), labelled by propagating the smallest label over the joins until stable
 (pointer jumping makes that a handful of passes), then per-component statistics. Also the
 removal of ruling lines (long straight rows of ink crossing the page, found by projecting the
-mask along a few small angles) and painting chosen components back into a mask.
+mask along a few small angles), painting chosen components back into a mask, and which
+component holds another or which runs touch a mask.
 What it isn't: the choice of the digit among components (digit.py).
 """
 
@@ -203,7 +204,7 @@ def containing(outer: Components, inner: Components) -> np.ndarray:
     return out
 
 
-def touches(runs: Components, core: np.ndarray) -> np.ndarray:
-    """(R,) bool: the run covers a pixel of `core` (checked through a row-wise prefix sum)."""
+def touches(c: Components, core: np.ndarray) -> np.ndarray:
+    """(R,) bool: each of c's runs covers a pixel of `core` (checked through a row-wise prefix sum)."""
     cum = np.pad(np.cumsum(core, axis=1), ((0, 0), (1, 0)))
-    return (cum[runs.row, runs.end] - cum[runs.row, runs.start]) > 0
+    return (cum[c.row, c.end] - cum[c.row, c.start]) > 0
