@@ -6,8 +6,9 @@ must hold a floor a few points under what was measured when the floors were set
 (bench/scripts/photos.py measures the same with more images and the old pipeline beside it).
 Also: blank pages under uneven light and on notebook paper are "blank", a palette PNG with a
 transparent background keeps its strokes solid, ruling and the table's edge do not become the
-digit, a thumbnail under falling light is read, and validation digits as they are (28 x 28) are
-neither refused nor changed. Digits come from train indices 50000-59999 only.
+digit, a thumbnail under falling light or showing the table is read, and validation digits as
+they are (28 x 28) are neither refused nor changed. Digits come from train indices 50000-59999
+only.
 """
 
 from __future__ import annotations
@@ -147,6 +148,20 @@ def test_a_small_photo_under_falling_light_is_read(model, validation):
         fitted = fit_digit(photo)
         assert min(photo.size) < 96 and fitted.reason is None, (seed, fitted.detail)
         assert model.predict_logits(fitted.pixels[None, None]).argmax() == labels[k], seed
+
+
+@pytest.mark.parametrize("seed", [7, 21, 22])
+def test_a_thumbnail_showing_the_table_reads_the_digit_not_the_table(model, validation, seed):
+    """A photo of 80-95 px with the dark table along one side: with one paper level for the
+    whole image the table is the largest mark, and every mark of a crop may be the digit; a mark
+    lying along the image's edge is not (digit.EDGE_CONTACT)."""
+    images, labels = validation
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(len(images)))
+    photo = photos.render(_shape(images[k]), rng, {"low_res": 1, "table": 1})
+    fitted = fit_digit(photo)
+    assert min(photo.size) < 96 and fitted.reason is None, fitted.detail
+    assert model.predict_logits(fitted.pixels[None, None]).argmax() == labels[k]
 
 
 def test_validation_digits_are_not_refused_or_changed(validation):
