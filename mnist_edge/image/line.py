@@ -59,9 +59,9 @@ def line_groups(c: Components, shape: tuple[int, int],
         return [], 0.0, 0.0
     given, unsheared = height, c
     height = height or _line_height(c, keep & (~c.on_border if inner.any() else keep))
-    keep = _digit_like(c, keep | (sized & ~c.on_border & (heights >= LINED_TALL * height)
-                                  & (heights <= 1.3 * height)), height, shape)
     at_side = (c.left <= 2) | (c.right >= shape[1] - 2)  # at the image's left or right edge
+    keep = _digit_like(c, keep | (sized & ~c.on_border & (heights >= LINED_TALL * height)
+                                  & (heights <= 1.3 * height)), height, at_side)
     slant = slant_of(c, keep, shape[0] / 2)
     c = sheared(c, slant, shape[0] / 2)
     big = keep & (heights >= SMALL * height)
@@ -79,13 +79,12 @@ def line_groups(c: Components, shape: tuple[int, int],
     return [np.array(groups[k]) for k in np.argsort(centre, kind="stable")], height, slant
 
 
-def _digit_like(c: Components, keep: np.ndarray, height: float, shape: tuple[int, int]) -> np.ndarray:
+def _digit_like(c: Components, keep: np.ndarray, height: float, at_side: np.ndarray) -> np.ndarray:
     """keep without the marks no digit makes: too tall or too wide, tall or tiny at the border, a
-    ruling line's stub along the frame, an underline."""
+    ruling line's stub along the frame (at_side: at the image's left or right edge), an underline."""
     heights, widths = c.bottom - c.top, c.right - c.left
     keep = keep & (heights <= TALL * height) & (widths <= DASH * np.maximum(heights, 1) + 2 * height)
     keep &= ~(c.on_border & ((heights > 1.6 * height) | (heights < SMALL * height)))
-    at_side = (c.left <= 2) | (c.right >= shape[1] - 2)
     keep &= ~(at_side & (widths < FRAMED * height) & (heights < 0.8 * height))  # a ruling line's
     # stub along the frame (a 1 at the edge of a tight crop is as tall as the digits)
     keep &= ~((widths > DASH * heights) & (heights < SMALL * height) & (widths > height))  # an underline
