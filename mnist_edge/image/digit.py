@@ -171,10 +171,9 @@ def _along_edge(c: Components, shape: tuple[int, int]) -> np.ndarray:
     """(n,) bool: the mark lies along the image's edge, its pixels on the outermost rows and
     columns covering EDGE_CONTACT of its length (the table, the page's edge in a thumbnail), not
     a digit reaching the edge with a stroke's end."""
-    contact = np.zeros(c.count)
     edge_row = (c.row == 0) | (c.row == shape[0] - 1)
-    np.add.at(contact, c.label[edge_row], (c.end - c.start)[edge_row])
-    np.add.at(contact, c.label, (c.start == 0).astype(float) + (c.end == shape[1]))
+    on_edge = np.where(edge_row, c.end - c.start, (c.start == 0) + (c.end == shape[1]))  # (R,) px per run
+    contact = np.bincount(c.label, on_edge, c.count)
     return contact >= EDGE_CONTACT * np.maximum(c.bottom - c.top, c.right - c.left)
 
 
