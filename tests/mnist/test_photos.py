@@ -122,32 +122,35 @@ def test_ruling_does_not_become_the_digit(validation):
         assert np.corrcoef(a.pixels.ravel(), b.pixels.ravel())[0, 1] > 0.8, paper
 
 
+def _seeded_photo(model, validation, seed: int, conditions: dict):
+    """-> (the seed's validation digit as a photo under conditions, what fit_digit made of it,
+    the digit the model reads there, its label)."""
+    images, labels = validation
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(len(images)))
+    photo = photos.render(_shape(images[k]), rng, conditions)
+    fitted = fit_digit(photo)
+    return photo, fitted, int(model.predict_logits(fitted.pixels[None, None]).argmax()), int(labels[k])
+
+
 @pytest.mark.parametrize("seed", [59, 277])
 def test_the_tables_edge_does_not_join_a_digit_beside_it(model, validation, seed):
     """A digit written close to the page's edge with the dark table beyond: smoothing the
     background across the edge left a rim of "ink" along it that joined the digit ("not a
     digit", or a 2 with a bar); the background keeps the edge sharp on the table's side."""
-    images, labels = validation
-    rng = np.random.default_rng(seed)
-    k = int(rng.integers(len(images)))
-    photo = photos.render(_shape(images[k]), rng, {"table": 2})
-    fitted = fit_digit(photo)
+    _, fitted, read, label = _seeded_photo(model, validation, seed, {"table": 2})
     assert fitted.reason is None, fitted.detail
-    assert model.predict_logits(fitted.pixels[None, None]).argmax() == labels[k]
+    assert read == label
 
 
 def test_a_small_photo_under_falling_light_is_read(model, validation):
     """Thumbnails (shorter side 65-80 px) whose light falls 38% across: one paper level for the
     whole image took the light's fall for noise and found "blank" in 9 of 60 (seeds 0 and 1 among
     them); a surface through the frame's pixels reads all."""
-    images, labels = validation
     for seed in range(8):
-        rng = np.random.default_rng(seed)
-        k = int(rng.integers(len(images)))
-        photo = photos.render(_shape(images[k]), rng, {"low_res": 2, "gradient": 2})
-        fitted = fit_digit(photo)
+        photo, fitted, read, label = _seeded_photo(model, validation, seed, {"low_res": 2, "gradient": 2})
         assert min(photo.size) < 96 and fitted.reason is None, (seed, fitted.detail)
-        assert model.predict_logits(fitted.pixels[None, None]).argmax() == labels[k], seed
+        assert read == label, seed
 
 
 @pytest.mark.parametrize("seed", [7, 21, 22])
@@ -155,13 +158,9 @@ def test_a_thumbnail_showing_the_table_reads_the_digit_not_the_table(model, vali
     """A photo of 80-95 px with the dark table along one side: with one paper level for the
     whole image the table is the largest mark, and every mark of a crop may be the digit; a mark
     lying along the image's edge is not (digit.EDGE_CONTACT)."""
-    images, labels = validation
-    rng = np.random.default_rng(seed)
-    k = int(rng.integers(len(images)))
-    photo = photos.render(_shape(images[k]), rng, {"low_res": 1, "table": 1})
-    fitted = fit_digit(photo)
+    photo, fitted, read, label = _seeded_photo(model, validation, seed, {"low_res": 1, "table": 1})
     assert min(photo.size) < 96 and fitted.reason is None, fitted.detail
-    assert model.predict_logits(fitted.pixels[None, None]).argmax() == labels[k]
+    assert read == label
 
 
 def test_validation_digits_are_not_refused_or_changed(validation):
