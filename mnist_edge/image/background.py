@@ -162,13 +162,13 @@ def _opened_background(x: np.ndarray, cell: int) -> np.ndarray:
     step = max(1, cell // 8)
     reduced = block_quantile(x, step, 0.5) if step > 1 else x  # (H/step, W/step)
     k = max(3, cell // step) | 1
-    opened = _max_filter(-_max_filter(-reduced, k), k)
-    lifted = _max_filter(opened, 3)  # (H/step, W/step): a step's high side one block wider
+    opened = max_filter(-max_filter(-reduced, k), k)
+    lifted = max_filter(opened, 3)  # (H/step, W/step): a step's high side one block wider
     opened = np.where(lifted - opened > EDGE_STEP, lifted, opened)
     return upsample(box_blur(opened, 3), x.shape, step)
 
 
-def _max_filter(a: np.ndarray, k: int) -> np.ndarray:
+def max_filter(a: np.ndarray, k: int) -> np.ndarray:
     """(H, W) -> (H, W): maximum over a k x k window (edges replicated), separably."""
     p = pad_edge(a, k // 2)
     return window_sums(window_sums(p, k, np.maximum), k, np.maximum, axis=1)

@@ -85,7 +85,7 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
 def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
     """(H, W) bool: Sauvola's threshold on the signal normalised by its local maximum."""
     if cell:
-        local_max = bg.upsample(_max3(bg.block_max(sb, cell)), sb.shape, cell)
+        local_max = bg.upsample(bg.max_filter(bg.block_max(sb, cell), 3), sb.shape, cell)
     else:
         local_max = np.full(sb.shape, float(sb.max()), np.float32)
     t = 1.0 - np.clip(sb / np.maximum(local_max, floor), 0, 1)  # dark ink on white, in [0, 1]
@@ -93,9 +93,3 @@ def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
     mean = bg.box_blur(t, k)
     sd = np.sqrt(np.clip(bg.box_blur(t * t, k) - mean * mean, 0, None))
     return t < mean * (1 + SAUVOLA_K * (sd / SAUVOLA_R - 1))
-
-
-def _max3(grid: np.ndarray) -> np.ndarray:
-    p = bg.pad_edge(grid, 1)
-    h, w = grid.shape
-    return np.max([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)], axis=0)
