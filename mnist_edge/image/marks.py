@@ -89,7 +89,10 @@ def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
     else:
         local_max = np.full(sb.shape, float(sb.max()), np.float32)
     t = 1.0 - np.clip(sb / np.maximum(local_max, floor), 0, 1)  # dark ink on white, in [0, 1]
-    k = max(9, min(sb.shape) // 8) | 1
+    # The window spans several strokes: inside a stroke as wide as the window, the ink is its own
+    # local mean and Sauvola cuts it apart. A background widened for wide strokes (digit.WIDE_STROKE)
+    # widens it alike (the default window is 0.75 x the default cell).
+    k = max(9, min(sb.shape) // 8, int(0.75 * cell)) | 1
     mean = bg.box_blur(t, k)
     sd = np.sqrt(np.clip(bg.box_blur(t * t, k) - mean * mean, 0, None))
     return t < mean * (1 + SAUVOLA_K * (sd / SAUVOLA_R - 1))

@@ -163,6 +163,16 @@ def test_a_thumbnail_showing_the_table_reads_the_digit_not_the_table(model, vali
     assert read == label
 
 
+@pytest.mark.parametrize("seed", [7, 165, 193])
+def test_a_felt_pens_wide_strokes_stay_solid(model, validation, seed):
+    """Strokes as wide as Sauvola's window (a felt pen, a close-up): inside such a stroke the ink
+    is its own local mean and the threshold cut it into two rims and slivers (read wrong, or
+    "two marks side by side"); the window now widens with the background's."""
+    _, fitted, read, label = _seeded_photo(model, validation, seed, {"felt": 3})
+    assert fitted.reason is None, fitted.detail
+    assert read == label
+
+
 def test_validation_digits_are_not_refused_or_changed(validation):
     images, _ = validation
     fitted = [fit_digit(Image.fromarray(d)) for d in images[:300]]
