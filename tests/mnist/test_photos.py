@@ -182,6 +182,17 @@ def test_an_outlined_one_is_filled_not_read_as_a_zero(model, validation, seed):
     assert read == 1
 
 
+def test_an_outline_is_closed_where_the_shape_touches_its_canvas():
+    """The generator's outlined digits: a shape reaching the canvas's edge (MNIST's centring puts
+    many a 7's leg there) still gets its rim along that edge, as a person's outline would."""
+    bar = np.zeros((140, 140), np.float32)
+    bar[20:, 60:80] = 1.0  # a leg running off the bottom edge
+    hollow = strokes.outline(bar, np.random.default_rng(0)) > 0.5
+    rows = np.flatnonzero(hollow.any(1))
+    assert hollow[rows[-1] - 3 : rows[-1] + 1, 70].any()  # the rim crosses the leg's bottom
+    assert not hollow[60:100, 70].any()  # and the leg's middle stays hollow
+
+
 def test_validation_digits_are_not_refused_or_changed(validation):
     images, _ = validation
     fitted = [fit_digit(Image.fromarray(d)) for d in images[:300]]
