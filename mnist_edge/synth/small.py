@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from mnist_edge.synth.strokes import as_coverage, as_image
+
 SMALL_CONDITIONS = {
     "noise28": "gaussian noise sigma 0.1/0.2/0.3",
     "blur28": "gaussian blur sigma 0.7/1.0/1.4 px",
@@ -27,7 +29,7 @@ def degrade(digit_u8: np.ndarray, rng: np.random.Generator, condition: str, seve
     if condition == "noise28":
         x = x + (0.1, 0.2, 0.3)[s] * rng.standard_normal(x.shape)
     elif condition == "blur28":
-        x = _as_array(_as_image(x).filter(ImageFilter.GaussianBlur((0.7, 1.0, 1.4)[s])))
+        x = as_coverage(as_image(x).filter(ImageFilter.GaussianBlur((0.7, 1.0, 1.4)[s])))
         x = x / max(float(x.max()), 1e-6)
     elif condition == "contrast28":
         ground = rng.uniform(0.1, 0.3)
@@ -35,13 +37,13 @@ def degrade(digit_u8: np.ndarray, rng: np.random.Generator, condition: str, seve
     elif condition == "lines28":
         x = np.maximum(x, _lines(rng, (1, 2, 3)[s]))
     elif condition == "outline28":
-        thick = _as_array(_as_image(x).filter(ImageFilter.MaxFilter(3)))
-        x = np.clip(thick - _as_array(_as_image(x).filter(ImageFilter.MinFilter(3 if s < 2 else 5))), 0, 1)
+        thick = as_coverage(as_image(x).filter(ImageFilter.MaxFilter(3)))
+        x = np.clip(thick - as_coverage(as_image(x).filter(ImageFilter.MinFilter(3 if s < 2 else 5))), 0, 1)
     elif condition == "speckle28":
         n = int(784 * (0.02, 0.05, 0.1)[s])
         x = x.copy()
         x[rng.integers(0, 28, n), rng.integers(0, 28, n)] = rng.choice([0.0, 1.0], size=n)
-    return _as_image(x)
+    return as_image(x)
 
 
 def _lines(rng: np.random.Generator, count: int) -> np.ndarray:
@@ -55,12 +57,6 @@ def _lines(rng: np.random.Generator, count: int) -> np.ndarray:
         else:
             a[1], b[1] = 0, 28
         draw.line((a[0], a[1], b[0], b[1]), fill=int(rng.integers(150, 256)), width=1)
-    return np.asarray(img, dtype=np.float32) / 255
+    return as_coverage(img)
 
 
-def _as_image(x: np.ndarray) -> Image.Image:
-    return Image.fromarray(np.round(np.clip(x, 0, 1) * 255).astype(np.uint8))
-
-
-def _as_array(img: Image.Image) -> np.ndarray:
-    return np.asarray(img, dtype=np.float32) / 255

@@ -30,7 +30,7 @@ def digit_coverage(digit_u8: np.ndarray, size: int, width: float = 1.0) -> np.nd
     """
     field = Image.fromarray(digit_u8).resize((size, size), Image.Resampling.BICUBIC)
     field = field.filter(ImageFilter.GaussianBlur(size / 60))
-    v = np.asarray(field, dtype=np.float32) / 255  # (size, size) smooth field
+    v = as_coverage(field)  # (size, size) smooth field
     cut = float(np.clip(0.45 / width, 0.12, 0.8))
     ramp = 2.5 * 28 / size  # field change over a ~1.5 px edge
     cov = np.clip((v - cut) / ramp + 0.5, 0, 1)
@@ -39,19 +39,28 @@ def digit_coverage(digit_u8: np.ndarray, size: int, width: float = 1.0) -> np.nd
     return cov.astype(np.float32)
 
 
+def as_image(cov: np.ndarray) -> Image.Image:
+    """(H, W) coverage in [0, 1] -> an 8-bit "L" image (for Pillow's filters)."""
+    return Image.fromarray(np.round(np.clip(cov, 0, 1) * 255).astype(np.uint8))
+
+
+def as_coverage(img: Image.Image) -> np.ndarray:
+    """An 8-bit image -> (H, W) float32 coverage in [0, 1]."""
+    return np.asarray(img, dtype=np.float32) / 255
+
+
 def grow(cov: np.ndarray, k: int) -> np.ndarray:
     """Dilate coverage by a k x k max filter (k odd, >= 3), softened by a small blur."""
     if k < 3:
         return cov
-    img = Image.fromarray(np.round(cov * 255).astype(np.uint8)).filter(ImageFilter.MaxFilter(k))
-    grown = np.asarray(img.filter(ImageFilter.GaussianBlur(1)), dtype=np.float32) / 255
+    img = as_image(cov).filter(ImageFilter.MaxFilter(k))
+    grown = as_coverage(img.filter(ImageFilter.GaussianBlur(1)))
     return np.where(grown > 1.5 / 255, grown, 0.0).astype(np.float32)  # no 1/255 haze from the blur
 
 
 def shrink(cov: np.ndarray, k: int) -> np.ndarray:
     """Erode coverage by a k x k min filter (k odd)."""
-    img = Image.fromarray(np.round(cov * 255).astype(np.uint8)).filter(ImageFilter.MinFilter(k))
-    return np.asarray(img, dtype=np.float32) / 255
+    return as_coverage(as_image(cov).filter(ImageFilter.MinFilter(k)))
 
 
 def outline(cov: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -65,14 +74,12 @@ def outline(cov: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     rim = max(3, int(size * rng.uniform(0.012, 0.025)) * 2 + 1)
     pad = grown // 2 + rim
     thick = grow(np.pad(cov, pad), grown)  # (size + 2 pad, size + 2 pad)
-    hollow = np.clip(thick - shrink(thick, rim), 0, 1)
-    back = Image.fromarray(np.round(hollow * 255).astype(np.uint8)).resize((size, size), Image.Resampling.BILINEAR)
-    return np.asarray(back, dtype=np.float32) / 255
+    return as_coverage(as_image(thick - shrink(thick, rim)).resize((size, size), Image.Resampling.BILINEAR))
 
 
 def rotate(cov: np.ndarray, degrees: float) -> np.ndarray:
-    img = Image.fromarray(np.round(cov * 255).astype(np.uint8))
-    return np.asarray(img.rotate(degrees, Image.Resampling.BICUBIC), dtype=np.float32) / 255
+    img = as_image(cov)
+    return as_coverage(img.rotate(degrees, Image.Resampling.BICUBIC))
 
 
 def glyph_coverage(text: str, size: int, rng: np.random.Generator) -> np.ndarray:
