@@ -6,17 +6,25 @@ than a stroke, a 3 x 3 median over blocks so a block filled by a thick stroke is
 and divide it out: s = (x - B) / (1 - B) with x the image made ink-bright. For dark ink on
 paper under light L(x) this is (paper - pixel) / paper, so uneven light, vignetting, shadows
 and tinted paper all give the same stroke contrast. A small image (a crop, a thumbnail) gets
-one level, or a plane or quadratic surface fitted to its frame. Also the box blur and
-quantiles it uses.
+one level, or a plane or quadratic surface fitted to its frame.
 What it isn't: the choice of what is ink (components.py) or the MNIST fitting (fit.py).
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
+
+from mnist_edge.image.filters import (
+    block_quantile,
+    box_blur,
+    max_filter,
+    median3,
+    quantile,
+    robust_std,
+    upsample,
+)
 
 ANALYSIS_SIDE = 512  # images are box-reduced to at most this long side before analysis
 DIGIT_SIDE = 150  # one digit's photo is box-reduced at most 2 times more, keeping the shorter side >= this
@@ -101,13 +109,6 @@ def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None, re
     return InkSignal(s.astype(np.float32), dark, cell, noise, x, ground, reduced)
 
 
-def median3(a: np.ndarray) -> np.ndarray:
-    """(H, W) -> (H, W): median of each 3 x 3 neighbourhood (edges replicated)."""
-    p = pad_edge(a, 1)
-    h, w = a.shape
-    return np.partition(np.stack([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]), 4, axis=0)[4]
-
-
 def _ink_is_dark(gray: np.ndarray, paper: np.ndarray, cell: int) -> bool:
     """Ink is what departs most from the local median level: below it (dark ink) or above it.
 
@@ -125,7 +126,7 @@ def _background(x: np.ndarray, cell: int) -> np.ndarray:
     border's level, or the plane or quadratic surface through the border where that leaves the
     image flatter."""
     if cell:
-        return upsample(_neighbour_median(block_quantile(x, cell, 0.5)), x.shape, cell)
+        return upsample(median3(block_quantile(x, cell, 0.5)), x.shape, cell)
     level = np.full(x.shape, quantile(border(x), 0.5), np.float32)
     if min(x.shape) < UNEVEN_FROM:
         return level
@@ -166,131 +167,6 @@ def _opened_background(x: np.ndarray, cell: int) -> np.ndarray:
     lifted = max_filter(opened, 3)  # (H/step, W/step): a step's high side one block wider
     opened = np.where(lifted - opened > EDGE_STEP, lifted, opened)
     return upsample(box_blur(opened, 3), x.shape, step)
-
-
-def max_filter(a: np.ndarray, k: int) -> np.ndarray:
-    """(H, W) -> (H, W): maximum over a k x k window (edges replicated), separably."""
-    p = pad_edge(a, k // 2)
-    return window_sums(window_sums(p, k, np.maximum), k, np.maximum, axis=1)
-
-
-def block_quantile(a: np.ndarray, cell: int, q: float) -> np.ndarray:
-    """(H, W) -> (ceil(H/cell), ceil(W/cell)): the q-quantile of each cell x cell block."""
-    gh, gw = -(-a.shape[0] // cell), -(-a.shape[1] // cell)
-    padded = pad_edge(a, 0, gh * cell - a.shape[0], 0, gw * cell - a.shape[1])
-    blocks = padded.reshape(gh, cell, gw, cell).transpose(0, 2, 1, 3).reshape(gh, gw, cell * cell)
-    k = int(q * (cell * cell - 1))
-    return np.partition(blocks, k, axis=2)[..., k]
-
-
-def block_max(a: np.ndarray, cell: int) -> np.ndarray:
-    return block_quantile(a, cell, 1.0)
-
-
-def _neighbour_median(grid: np.ndarray) -> np.ndarray:
-    """(gh, gw) -> (gh, gw): median of each block's 3 x 3 neighbourhood (edges replicated)."""
-    p = pad_edge(grid, 1)
-    h, w = grid.shape
-    stack = np.stack([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)])  # (9, gh, gw)
-    return np.partition(stack, 4, axis=0)[4]
-
-
-def upsample(grid: np.ndarray, shape: tuple[int, int], cell: int) -> np.ndarray:
-    """(gh, gw) block values (at block centres) -> (H, W), bilinear, flat beyond the outer centres."""
-    rows = _interp_axis(grid, shape[0], cell, axis=0)  # (H, gw)
-    return _interp_axis(rows, shape[1], cell, axis=1).astype(np.float32)  # (H, W)
-
-
-def _interp_axis(a: np.ndarray, n: int, cell: int, axis: int) -> np.ndarray:
-    i0, i1, w, w0 = _interp_weights(n, cell, a.shape[axis])
-    if axis == 0:
-        return a[i0] * w0[:, None] + a[i1] * w[:, None]
-    return a[:, i0] * w0 + a[:, i1] * w
-
-
-@functools.lru_cache(maxsize=64)
-def _interp_weights(n: int, cell: int, size: int) -> tuple[np.ndarray, ...]:
-    """-> (n,) lower and upper block index, upper and lower weight (float32) of each pixel."""
-    f = np.clip((np.arange(n) + 0.5) / cell - 0.5, 0, size - 1)
-    i0 = np.floor(f).astype(int)
-    w = (f - i0).astype(np.float32)
-    return i0, np.minimum(i0 + 1, size - 1), w, 1 - w
-
-
-def box_blur(a: np.ndarray, k: int) -> np.ndarray:
-    """(H, W) -> (H, W) float32: mean over a k x k window (edges replicated).
-
-    Small windows add shifted copies (separable, float32); large ones sum windows by doubling
-    (float64, log2 k additions an axis: a summed-area table's cumsums cost several times more).
-    """
-    if k <= 1:
-        return a
-    if k <= 9:
-        p = pad_edge(a.astype(np.float32, copy=False), k // 2)
-        h, w = a.shape
-        rows = sum(p[i : i + h] for i in range(k))  # (H, W + k - 1)
-        return sum(rows[:, j : j + w] for j in range(k)) / np.float32(k * k)
-    p = pad_edge(a, k // 2, dtype=np.float64)  # (H + k - 1, W + k - 1)
-    sums = window_sums(window_sums(p, k), k, axis=1)  # (H, W)
-    return np.divide(sums, k * k, out=sums).astype(np.float32)
-
-
-def dilate(mask: np.ndarray, k: int) -> np.ndarray:
-    """(H, W) bool -> (H, W) bool: any of the k x k window set (edges replicated); box_blur(mask, k) > 0."""
-    p = pad_edge(mask, k // 2)
-    return window_sums(window_sums(p, k, np.logical_or), k, np.logical_or, axis=1)
-
-
-def window_sums(a: np.ndarray, k: int, op: np.ufunc = np.add, axis: int = 0) -> np.ndarray:
-    """(H, W) -> the sums (or op: np.maximum) of every k consecutive rows (axis 0: (H - k + 1, W))
-    or columns (axis 1: (H, W - k + 1)), by doubling, in two preallocated buffers (fresh arrays
-    of a new size each step cost more than the additions)."""
-    def cut(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
-        return x[lo:hi] if axis == 0 else x[:, lo:hi]
-
-    n = a.shape[axis]
-    m = n - k + 1
-    total, offset, power, p, slot = None, 0, a, 1, 0  # power: op over p consecutive rows
-    work = np.empty((2, *a.shape), a.dtype)
-    while p <= k:
-        if k & p:
-            part = cut(power, offset, offset + m)
-            total = part.copy() if total is None else op(total, part, out=total)
-            offset += p
-        if 2 * p <= k:
-            power = op(cut(power, 0, n - p), cut(power, p, n), out=cut(work[slot], 0, n - p))
-            n, slot = n - p, slot ^ 1
-        p *= 2
-    return total
-
-
-def pad_edge(a: np.ndarray, top: int, bottom: int | None = None, left: int | None = None,
-             right: int | None = None, dtype: type | None = None) -> np.ndarray:
-    """(H, W) -> (top + H + bottom, left + W + right), edges replicated: np.pad(mode="edge")
-    without its overhead (a tenth of a millisecond a call, dozens of calls an image)."""
-    bottom = top if bottom is None else bottom
-    left = top if left is None else left
-    right = left if right is None else right
-    h, w = a.shape
-    out = np.empty((top + h + bottom, left + w + right), dtype or a.dtype)
-    out[top : top + h, left : left + w] = a
-    out[:top, left : left + w] = a[:1]
-    out[top + h :, left : left + w] = a[-1:]
-    out[:, :left] = out[:, left : left + 1]
-    out[:, left + w :] = out[:, left + w - 1 : left + w]
-    return out
-
-
-def quantile(a: np.ndarray, q: float) -> float:
-    """The q-quantile (nearest rank) without np.quantile's import of numpy.ma."""
-    v = np.asarray(a).ravel()
-    k = int(round(q * (v.size - 1)))
-    return float(np.partition(v, k)[k])
-
-
-def robust_std(a: np.ndarray) -> float:
-    """1.4826 x the median absolute deviation: the noise's std, ignoring the (minority) ink."""
-    return 1.4826 * quantile(np.abs(a - quantile(a, 0.5)), 0.5)
 
 
 def border(a: np.ndarray) -> np.ndarray:

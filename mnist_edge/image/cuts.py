@@ -16,7 +16,7 @@ from itertools import combinations
 
 import numpy as np
 
-from mnist_edge.image import background as bg
+from mnist_edge.image import filters
 from mnist_edge.image.components import Components
 
 SPLIT_FROM = 0.8  # a mark wider than this x its height may be touching digits: cut candidates
@@ -94,7 +94,7 @@ def _plausible(profile: np.ndarray, a: int, b: int, height: float) -> bool:
 
 def _cut_candidates(profile: np.ndarray, lo: int, hi: int, height: float) -> list[int]:
     """Columns to cut a mark at: minima of its column ink profile, the lowest MAX_CUTS, spaced apart."""
-    profile = bg.box_blur(profile[None, :], 3)[0]  # (w,) ink per column, smoothed
+    profile = filters.box_blur(profile[None, :], 3)[0]  # (w,) ink per column, smoothed
     margin = max(2, int(NARROWEST * height))
     inner = np.arange(lo + margin, hi - margin)
     if inner.size == 0:

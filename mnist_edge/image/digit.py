@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from mnist_edge.image import background as bg
+from mnist_edge.image import filters
 from mnist_edge.image.components import Components, label, touches
 from mnist_edge.image.fit import SIZE, fit
 from mnist_edge.image.grey import to_grey
@@ -75,8 +76,8 @@ def stroke_width(signal: bg.InkSignal, box: tuple[int, int, int, int]) -> float:
     """The strokes' width in px inside `box`, from the image itself (not the ink signal, which a
     too small background window hollows): ink is what is past half-way from paper to the darkest."""
     t, b, l, r = box
-    patch, ground = signal.x[t:b, l:r], bg.quantile(signal.ground[t:b, l:r], 0.5)
-    ink = patch > (ground + bg.quantile(patch, 0.97)) / 2
+    patch, ground = signal.x[t:b, l:r], filters.quantile(signal.ground[t:b, l:r], 0.5)
+    ink = patch > (ground + filters.quantile(patch, 0.97)) / 2
     return 2 * float(ink.sum()) / max(float(exposed_edges(ink).sum()), 1.0)  # area / half the perimeter
 
 
@@ -89,7 +90,7 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     if group is None:
         return _refused("blank", verdict)
     core = comps.mask_of(np.array(group), s.shape)
-    if not small and _soft(sb, core, bg.quantile(s[core], 0.5)):
+    if not small and _soft(sb, core, filters.quantile(s[core], 0.5)):
         return _refused("blank", "a soft blot without strokes (a smudge)")
     got = fit_core(core, s, sb, marks.noise, small)
     if got is None:
@@ -105,7 +106,7 @@ def fit_core(core: np.ndarray, s: np.ndarray, sb: np.ndarray, noise: float,
     nothing outside, is fitted as MNIST (fit.py); None when there is no ink in the box.
     """
     region = _region(core, s, noise, small)
-    level = bg.quantile(s[core], 0.5)  # the strokes' typical ink signal
+    level = filters.quantile(s[core], 0.5)  # the strokes' typical ink signal
     weights = np.where(region, s if small else sb, 0.0)  # (H, W) what the boxes are of
     holes = ribbon_holes(core | (region & (s > 0.5 * level)), _box(weights))
     ink = np.where(region, np.clip(s, 0, None), 0.0).astype(np.float32)
@@ -126,7 +127,7 @@ def _soft(sb: np.ndarray, core: np.ndarray, level: float) -> bool:
     if min(patch.shape) < 3:
         return False
     gy, gx = np.gradient(patch)
-    steep = bg.quantile(np.hypot(gy, gx), 0.98)
+    steep = filters.quantile(np.hypot(gy, gx), 0.98)
     return level > SOFT * steep * max(b - t, r - l)
 
 
@@ -219,13 +220,13 @@ def _several(c: Components, group: list[int], others: np.ndarray) -> str:
 def _region(core: np.ndarray, s: np.ndarray, noise: float, small: bool) -> np.ndarray:
     """(H, W) bool: the digit's pieces (core) grown into their faint edges (hysteresis), but not far."""
     reach = 2 if small else 3
-    near = bg.dilate(core, 2 * reach + 1)
+    near = filters.dilate(core, 2 * reach + 1)
     faint = s > max(3 * noise, 1e-3)
     if noise > 1e-3:  # on a noisy page the faint pixels must stay near the strokes
         faint &= near
     grown = label(faint)
     touching = grown.label[touches(grown, near)]
-    return grown.mask_of(touching, s.shape) | bg.dilate(core, 3)
+    return grown.mask_of(touching, s.shape) | filters.dilate(core, 3)
 
 
 def _box(weights: np.ndarray) -> tuple[int, int, int, int]:

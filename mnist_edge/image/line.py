@@ -15,7 +15,7 @@ from itertools import combinations
 
 import numpy as np
 
-from mnist_edge.image import background as bg
+from mnist_edge.image import filters
 from mnist_edge.image.components import Components
 from mnist_edge.image.cuts import sheared, slant_of
 
@@ -72,7 +72,7 @@ def line_groups(c: Components, shape: tuple[int, int],
     groups = [g for g in groups if not (at_side[g].all()  # a line along the frame, in pieces
                                         and c.bottom[g].max() - c.top[g].min() > 1.6 * height)]
     if given is None and groups:
-        merged = bg.quantile(np.array([c.bottom[g].max() - c.top[g].min() for g in groups]), 0.75)
+        merged = filters.quantile(np.array([c.bottom[g].max() - c.top[g].min() for g in groups]), 0.75)
         if merged > height:
             return line_groups(unsheared, shape, float(merged))
     centre = [(c.left[g].min() + c.right[g].max()) / 2 for g in groups]
@@ -130,9 +130,9 @@ def _line_height(c: Components, among: np.ndarray) -> float:
     are many and short, the whole digits alike, a grid's stubs many and small."""
     among = among & (c.area >= MINOR * c.area[among].max())
     areas = c.area[among]
-    upper = bg.quantile(areas, 0.75)
+    upper = filters.quantile(areas, 0.75)
     tall = among & (c.area >= LINE_MARK * upper)
-    return float(bg.quantile(c.bottom[tall] - c.top[tall], 0.75))
+    return float(filters.quantile(c.bottom[tall] - c.top[tall], 0.75))
 
 
 def _overlap(c: Components, a: list[int], b: list[int]) -> tuple[float, float]:

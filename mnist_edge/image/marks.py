@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnist_edge.image import background as bg
+from mnist_edge.image import filters
 from mnist_edge.image.components import (
     Components,
     containing,
@@ -58,8 +59,8 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     small = signal.cell == 0
     if small and max(s.shape) <= 100:  # a digit-sized crop: lines drawn across it are not the digit's
         s = np.where(crossing_lines(s, 0.3 * float(s.max())), 0.0, s).astype(np.float32)
-    sb = s if small else bg.box_blur(s, 3)  # (H, W): speckles averaged down
-    floor = max(MIN_CONTRAST, NOISE_FLOOR * bg.robust_std(sb) * signal.reduced**bg.GRAIN)  # grain as before reducing
+    sb = s if small else filters.box_blur(s, 3)  # (H, W): speckles averaged down
+    floor = max(MIN_CONTRAST, NOISE_FLOOR * filters.robust_std(sb) * signal.reduced**bg.GRAIN)  # grain as before reducing
     if float(sb.max()) < floor:
         return None
     sauvola = _sauvola(sb, floor, signal.cell)
@@ -75,7 +76,7 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
         mask &= ~ruling_lines(mask)
     comps = label(mask, np.clip(sb, 0, None))
     comps.cluster = containing(label(sb > 0.5 * floor), comps)  # joined by fainter ink: one digit
-    grown = label(bg.dilate(mask, 5))  # marks 2 px apart joined
+    grown = label(filters.dilate(mask, 5))  # marks 2 px apart joined
     h, w = s.shape
     edge = (grown.top <= 1) | (grown.left <= 1) | (grown.bottom >= h - 1) | (grown.right >= w - 1)
     comps.on_border = edge[containing(grown, comps)]  # touching the border, or a mark that does
@@ -85,7 +86,7 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
 def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
     """(H, W) bool: Sauvola's threshold on the signal normalised by its local maximum."""
     if cell:
-        local_max = bg.upsample(bg.max_filter(bg.block_max(sb, cell), 3), sb.shape, cell)
+        local_max = filters.upsample(filters.max_filter(filters.block_max(sb, cell), 3), sb.shape, cell)
     else:
         local_max = np.full(sb.shape, float(sb.max()), np.float32)
     t = 1.0 - np.clip(sb / np.maximum(local_max, floor), 0, 1)  # dark ink on white, in [0, 1]
@@ -93,6 +94,6 @@ def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
     # local mean and Sauvola cuts it apart. A background widened for wide strokes (digit.WIDE_STROKE)
     # widens it alike (the default window is 0.75 x the default cell).
     k = max(9, min(sb.shape) // 8, int(0.75 * cell)) | 1
-    mean = bg.box_blur(t, k)
-    sd = np.sqrt(np.clip(bg.box_blur(t * t, k) - mean * mean, 0, None))
+    mean = filters.box_blur(t, k)
+    sd = np.sqrt(np.clip(filters.box_blur(t * t, k) - mean * mean, 0, None))
     return t < mean * (1 + SAUVOLA_K * (sd / SAUVOLA_R - 1))

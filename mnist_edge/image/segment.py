@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from mnist_edge.image import background as bg
+from mnist_edge.image import filters
 from mnist_edge.image.components import Components, label
 from mnist_edge.image.cuts import sheared, ways
 from mnist_edge.image.digit import WIDE_STROKE, analysed_grey, fit_core, stroke_width
@@ -129,7 +130,7 @@ def _options(marks: Marks, owner: np.ndarray, g: np.ndarray, height: float, slan
     own = owner[t:b, l:r]  # (h, w)
     core = np.isin(own, g)
     others = (own >= 0) & ~core
-    others = bg.box_blur(others.astype(np.float32), 5) > 0  # their faint edges too
+    others = filters.box_blur(others.astype(np.float32), 5) > 0  # their faint edges too
     s_crop = np.where(others & ~core, 0.0, s[t:b, l:r]).astype(np.float32)
     sb_crop = np.where(others & ~core, 0.0, sb[t:b, l:r]).astype(np.float32)
     rows, cols = np.mgrid[t : t + core.shape[0], l : l + core.shape[1]]
@@ -159,7 +160,7 @@ def _fit_span(core, xs, s_crop, sb_crop, span, marks: Marks, pixels: list, boxes
     piece = _between(core, xs, span)
     if piece.sum() < 3:
         return None
-    keep = bg.box_blur(piece.astype(np.float32), 5) > 0  # the piece and its faint edges
+    keep = filters.box_blur(piece.astype(np.float32), 5) > 0  # the piece and its faint edges
     got = fit_core(piece, s_crop * keep, sb_crop * keep, marks.noise, marks.small)
     if got is None:
         return None

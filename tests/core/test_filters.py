@@ -1,0 +1,80 @@
+"""mnist_edge.image.filters against numpy's own slow equivalents (np.pad, sliding windows,
+np.median, np.quantile), on random images of awkward shapes (odd, not a multiple of the block,
+thinner than the window)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.lib.stride_tricks import sliding_window_view
+
+from mnist_edge.image import filters
+
+SHAPES = [(1, 1), (2, 7), (28, 28), (31, 150), (150, 150), (97, 61)]
+
+
+def windows(a: np.ndarray, k: int) -> np.ndarray:
+    """(H, W) -> (H, W, k, k): every pixel's k x k neighbourhood, edges replicated (np.pad)."""
+    return sliding_window_view(np.pad(a, k // 2, mode="edge"), (k, k))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_pad_edge_matches_numpy_pad(shape):
+    a = np.random.default_rng(0).random(shape, np.float32)
+    got = filters.pad_edge(a, 2, 3, 0, 4)
+    assert np.array_equal(got, np.pad(a, ((2, 3), (0, 4)), mode="edge"))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("k", [3, 5, 9, 11, 19, 31])
+def test_box_blur_is_the_window_mean(shape, k):
+    a = np.random.default_rng(k).random(shape, np.float32)
+    got = filters.box_blur(a, k)
+    assert got.dtype == np.float32 and got.shape == a.shape
+    np.testing.assert_allclose(got, windows(a.astype(np.float64), k).mean(axis=(2, 3)), atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("k", [3, 5, 7])
+def test_max_filter_and_dilate_are_the_window_max_and_any(shape, k):
+    rng = np.random.default_rng(k)
+    a = rng.random(shape, np.float32)
+    assert np.array_equal(filters.max_filter(a, k), windows(a, k).max(axis=(2, 3)))
+    mask = rng.random(shape) < 0.05
+    assert np.array_equal(filters.dilate(mask, k), windows(mask, k).any(axis=(2, 3)))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_median3_is_the_window_median(shape):
+    a = np.random.default_rng(1).random(shape, np.float32)
+    a[::3] = 0.5  # ties
+    assert np.array_equal(filters.median3(a), np.median(windows(a, 3), axis=(2, 3)))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("cell, q", [(3, 0.5), (4, 0.5), (25, 0.5), (3, 1.0), (5, 0.25)])
+def test_block_quantile_is_each_blocks_nearest_rank_quantile(shape, cell, q):
+    a = np.random.default_rng(cell).random(shape, np.float32)
+    gh, gw = -(-shape[0] // cell), -(-shape[1] // cell)
+    padded = np.pad(a, ((0, gh * cell - shape[0]), (0, gw * cell - shape[1])), mode="edge")
+    blocks = padded.reshape(gh, cell, gw, cell).transpose(0, 2, 1, 3).reshape(gh, gw, -1)
+    want = np.sort(blocks, axis=2)[..., int(q * (cell * cell - 1))]
+    assert np.array_equal(filters.block_quantile(a, cell, q), want)
+
+
+def test_upsample_puts_block_values_at_block_centres_and_interpolates_between():
+    grid = np.array([[0.0, 1.0], [2.0, 3.0]], np.float32)
+    up = filters.upsample(grid, (8, 8), 4)  # block centres at pixel 1.5 and 5.5
+    assert up.shape == (8, 8)
+    assert up[0, 0] == 0.0 and up[7, 7] == 3.0  # flat beyond the outer centres
+    np.testing.assert_allclose(up[1, 3:5], [0.375, 0.625])  # between the centres, linear
+    np.testing.assert_allclose(up[3:5, 1], [0.75, 1.25])
+
+
+def test_quantile_and_robust_std():
+    rng = np.random.default_rng(2)
+    a = rng.normal(0, 0.1, 100_001)
+    for q in (0.0, 0.25, 0.5, 0.9, 1.0):
+        assert filters.quantile(a, q) == np.quantile(a, q, method="nearest")
+    a[:20_000] = 5.0  # a minority of ink does not move the noise's estimate much
+    assert 0.09 < filters.robust_std(a) < 0.15
