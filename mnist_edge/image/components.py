@@ -129,10 +129,12 @@ def ruling_lines(mask: np.ndarray, span: float = LINE_SPAN) -> np.ndarray:
     ys, xs = np.nonzero(mask)
     lines = np.zeros(mask.shape, bool)
     for u, v, length in ((ys, xs, mask.shape[1]), (xs, ys, mask.shape[0])):
+        ks = np.round(u - v * LINE_TILTS[:, None]).astype(int) + length  # (tilts, n) projected rows, >= 0
+        size = int(ks.max(initial=0)) + 1
+        profiles = np.bincount((ks + size * np.arange(len(LINE_TILTS))[:, None]).ravel(),
+                               minlength=size * len(LINE_TILTS)).reshape(len(LINE_TILTS), size)  # one call
         best = None
-        for tilt in LINE_TILTS:
-            k = np.round(u - v * tilt).astype(int) + length
-            profile = np.bincount(k)
+        for k, profile in zip(ks, profiles):
             found = _thin_lines(np.flatnonzero(profile > span * length), max(LINE_ROWS, 0.03 * length))
             if best is None or len(found) > len(best[1]):
                 best = (k, found, profile)
