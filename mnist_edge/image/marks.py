@@ -2,14 +2,15 @@
 
 What it is: find_marks(signal) -> Marks. Sauvola's local threshold on the ink signal normalised
 by its local maximum, so faint pencil and dark pen are found alike, above a floor set by the
-paper's noise; ruling lines taken out (on a line of digits only where no stroke crosses them);
-the components labelled, each with the cluster of fainter ink it belongs to and whether it
+paper's noise; the table beyond a page's edge (a band of ink along an image edge) and ruling
+lines taken out (on a line of digits only where no stroke crosses them); the components labelled, each with the cluster of fainter ink it belongs to and whether it
 touches the image's border. Shared by one digit's search (digit.py) and a line's (segment.py).
 What it isn't: the choice among the marks (digit.py, line.py).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,10 @@ SAUVOLA_K, SAUVOLA_R = 0.3, 0.5
 # floor (hysteresis; read only). Validation numbers, seeds 1 and 2: photo +1 and +3 of 80, digits
 # right 96.45 -> 96.62% and 96.19 -> 96.75%; without the NOISY bound grid lines grew onto digits.
 GROW, NOISY = 0.5, 2.0
+# A band of ink along an image edge covering this share of each of its rows is the dark table beyond
+# a page's edge, too narrow for the background to follow; it reaches at most TILT of the side past
+# its full rows (a page's edge is seldom square to the photo).
+EDGE_BAND, TILT = 0.9, 0.06
 
 
 @dataclass
@@ -63,6 +68,9 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     floor = max(MIN_CONTRAST, NOISE_FLOOR * filters.robust_std(sb) * signal.reduced**bg.GRAIN)  # grain as before reducing
     if float(sb.max()) < floor:
         return None
+    if not small:  # the table beyond the page's edge is no ink
+        band = _edge_band(sb > floor)
+        s, sb = np.where(band, 0.0, s).astype(np.float32), np.where(band, 0.0, sb).astype(np.float32)
     sauvola = _sauvola(sb, floor, signal.cell)
     mask = sauvola & (sb > floor)
     lines = None
@@ -97,3 +105,39 @@ def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
     mean = filters.box_blur(t, k)
     sd = np.sqrt(np.clip(filters.box_blur(t * t, k) - mean * mean, 0, None))
     return t < mean * (1 + SAUVOLA_K * (sd / SAUVOLA_R - 1))
+
+
+def _edge_band(ink: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the bands of ink along the image's edges (EDGE_BAND), each from the edge to
+    where every column's ink ends, but not past TILT; not where one mark runs from the band to
+    the opposite edge (a digit cropped tightly: its bar along the edge, its stem to the other)."""
+    band = np.zeros(ink.shape, bool)
+    if max(ink[0].mean(), ink[-1].mean(), ink[:, 0].mean(), ink[:, -1].mean()) < 0.5:
+        return band  # no edge is inked (nearly every photo): skip the rest
+    closed = filters.dilate(ink, 5)  # the table's texture leaves holes in its ink
+    bands = {}
+    for k in range(4):
+        m = np.rot90(closed, k)  # (h, w) view with row 0 along the edge
+        n = int(np.argmin(m.mean(axis=1) >= EDGE_BAND))  # full rows from the edge
+        if n:
+            depth = np.where(m.all(axis=0), m.shape[0], m.argmin(axis=0))  # (w,) ink from the edge, per column
+            depth = np.minimum(depth, n + int(TILT * m.shape[1]) + 2)
+            depth = np.minimum(depth, np.ceil(_straight(depth)) + 1)  # not into a digit touching it
+            bands[k] = np.rot90(np.arange(m.shape[0])[:, None] < depth[None, :], -k)
+    rest = label(closed & ~functools.reduce(np.logical_or, bands.values(), band))
+    for k, b in bands.items():
+        far = np.zeros(ink.shape, bool)
+        np.rot90(far, k)[-1] = True  # the opposite edge
+        beside, reaching = (rest.label[touches(rest, edge)] for edge in (filters.dilate(b, 3), far))
+        if not np.isin(beside, reaching).any():
+            band |= b
+    return band
+
+
+def _straight(depth: np.ndarray) -> np.ndarray:
+    """(w,) a band's depth per column -> (w,) the straight edge through it (least squares over the
+    columns no deeper than the median + 3 px: where a mark touches the band, it looks deeper)."""
+    cols = np.arange(depth.size)
+    keep = depth <= np.median(depth) + 3
+    slope, intercept = np.polyfit(cols[keep], depth[keep], 1)
+    return intercept + slope * cols

@@ -143,6 +143,31 @@ def test_the_tables_edge_does_not_join_a_digit_beside_it(model, validation, seed
     assert read == label
 
 
+@pytest.mark.parametrize("seed", [30, 73, 80])
+def test_a_digit_touching_the_table_beyond_the_pages_edge_is_read(model, validation, seed):
+    """The table beyond the page's edge, in a band narrower than the background's window, is "ink";
+    a digit touching it was one mark with it (a bar under a 4, an L around it). A band of ink along
+    an image edge is taken out up to its straight inner edge (table x 3, 300 seeds: 274 -> 287)."""
+    _, fitted, read, label = _seeded_photo(model, validation, seed, {"table": 3})
+    assert fitted.reason is None, fitted.detail
+    assert read == label
+
+
+@pytest.mark.parametrize("index", [75, 360])
+def test_a_tightly_cropped_seven_keeps_its_bar_along_the_edge(model, validation, index):
+    """A 7 cropped to its box: its bar inks the top edge like the table beyond a page would, but
+    the stem runs from it to the opposite edge, so it is a digit, not a band (without that check
+    these two read as something else)."""
+    images, labels = validation
+    digit = images[index]
+    rows, cols = np.flatnonzero(digit.max(1) > 60), np.flatnonzero(digit.max(0) > 60)
+    crop = digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    page = Image.fromarray(255 - crop).resize((120, 140), Image.Resampling.BICUBIC)  # a page, not a crop < 96 px
+    fitted = fit_digit(page)
+    assert labels[index] == 7 and fitted.reason is None, fitted.detail
+    assert int(model.predict_logits(fitted.pixels[None, None]).argmax()) == 7
+
+
 def test_a_small_photo_under_falling_light_is_read(model, validation):
     """Thumbnails (shorter side 65-80 px) whose light falls 38% across: one paper level for the
     whole image took the light's fall for noise and found "blank" in 9 of 60 (seeds 0 and 1 among
