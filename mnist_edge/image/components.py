@@ -44,8 +44,16 @@ class Components:
 
     def mask_of(self, labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         """(H, W) bool of the components in `labels`."""
-        keep = np.isin(self.label, labels)
+        keep = among(self.label, labels, self.count)
         return paint_runs(self.row[keep], self.start[keep], self.end[keep], shape)
+
+
+def among(values: np.ndarray, chosen: np.ndarray | list[int], n: int) -> np.ndarray:
+    """values (ints in 0..n-1, or -1 for none) -> bool of their shape: in `chosen`. np.isin
+    sorts both; on a few labels a lookup table is 20 times faster (0.05 ms a call, several an image)."""
+    table = np.zeros(n + 1, bool)  # the extra last entry answers -1
+    table[np.asarray(chosen, dtype=np.intp)] = True
+    return table[values]
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -136,9 +144,12 @@ def ruling_lines(mask: np.ndarray, span: float = LINE_SPAN) -> np.ndarray:
         best = None
         for k, profile in zip(ks, profiles):
             found = _thin_lines(np.flatnonzero(profile > span * length), max(LINE_ROWS, 0.03 * length))
-            if best is None or len(found) > len(best[1]):
-                best = (k, found, profile)
-        k, found, profile = best
+            # the tilt finding the most lines, then the one they are sharpest at (a slightly wrong tilt
+            # spreads a line over more rows, each still above `span`, and loses its ends)
+            score = (int(np.count_nonzero(np.diff(found) > 1)) + (found.size > 0), float((profile[found] ** 2.0).sum()))
+            if best is None or score > best[0]:
+                best = (score, k, found, profile)
+        _, k, found, profile = best
         if len(found) >= 2 and not _one_stroke(found - length, profile[found].max() / length,
                                                LINE_GAP * length, mask.shape[0 if u is ys else 1]):
             near = np.flatnonzero(profile > 0.3 * length)  # the line's fainter edge rows too

@@ -17,7 +17,7 @@ from itertools import combinations
 import numpy as np
 
 from mnist_edge.image import filters
-from mnist_edge.image.components import Components
+from mnist_edge.image.components import Components, among
 
 SPLIT_FROM = 0.8  # a mark wider than this x its height may be touching digits: cut candidates
 ONE_AT_MOST = 1.4  # a mark wider than this x its height is never one digit
@@ -28,7 +28,7 @@ SLANTS = np.linspace(-0.5, 0.5, 21)  # slants (dx/dy) tried for the writing
 
 def pixels_of(c: Components, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ys, xs) of every pixel of the components in `labels`."""
-    sel = np.isin(c.label, labels)
+    sel = among(c.label, labels, c.count)
     row, start, lengths = c.row[sel], c.start[sel], (c.end - c.start)[sel]
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     return np.repeat(row, lengths), np.repeat(start, lengths) + offsets

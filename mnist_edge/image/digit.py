@@ -21,7 +21,7 @@ from PIL import Image
 
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
-from mnist_edge.image.components import Components, label, touches
+from mnist_edge.image.components import Components, among, label, touches
 from mnist_edge.image.fit import SIZE, fit
 from mnist_edge.image.grey import to_grey
 from mnist_edge.image.holes import exposed_edges, ribbon_holes
@@ -165,7 +165,7 @@ def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float) ->
         return group, "a horizontal stroke (a dash, not a digit)"
     if c.area[group].sum() > FILLED * (b - t) * (r - l) and 0.5 < (r - l) / (b - t) < 2:
         return group, "a filled blob (a smudge, a filled shape), not strokes"
-    return group, _several(c, group, ~dust & ~on_border & ~np.isin(np.arange(c.count), group))
+    return group, _several(c, group, ~dust & ~on_border & ~among(np.arange(c.count), group, c.count))
 
 
 def _along_edge(c: Components, shape: tuple[int, int]) -> np.ndarray:
@@ -192,7 +192,7 @@ def _merge(c: Components, main: int, allowed: np.ndarray, least: float) -> list[
         overlap_x = np.minimum(c.right, r) - np.maximum(c.left, l)
         stacked = (overlap_x >= 0.5 * np.minimum(c.right - c.left, r - l)) & (gap_y <= b - t)
         stacked &= c.mass >= 0.25 * c.mass[group].sum()
-        joined = np.isin(c.cluster, c.cluster[group]) & (gap <= 3 * reach)
+        joined = among(c.cluster, c.cluster[group], int(c.cluster.max()) + 1) & (gap <= 3 * reach)
         near = allowed & ((gap <= reach) | joined | stacked)
         near[group] = False
         if not near.any():

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnist_edge.image.components import Components, label
+from mnist_edge.image.components import Components, among, label
 
 ELONGATED = 4.5  # perimeter^2 / (4 pi area): 1 for a disc, ~1.3 for a square, ~3 for a narrow 0, 5+ for a ribbon
 BENT_ELONGATED = 3.1  # ... or this, for a hole that bends (not convex along rows or columns)
@@ -54,7 +54,7 @@ def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarr
     if area[ribbon].sum() < HOLLOW * (area[ribbon].sum() + inside.sum()):
         return out  # a few slits between strokes (a pen's gaps), not an outlined digit
     fill = np.flatnonzero(ribbon)
-    out[max(t - 1, 0) : b + 1, max(l - 1, 0) : r + 1] = np.isin(ids, fill)
+    out[max(t - 1, 0) : b + 1, max(l - 1, 0) : r + 1] = among(ids, fill, holes.count)
     return out
 
 

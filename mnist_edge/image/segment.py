@@ -23,7 +23,7 @@ from PIL import Image
 
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
-from mnist_edge.image.components import Components, label
+from mnist_edge.image.components import Components, among, label
 from mnist_edge.image.cuts import sheared, ways
 from mnist_edge.image.digit import WIDE_STROKE, analysed_grey, fit_core, stroke_width
 from mnist_edge.image.holes import label_image
@@ -128,7 +128,7 @@ def _options(marks: Marks, owner: np.ndarray, g: np.ndarray, height: float, slan
     t, b = max(0, int(c.top[g].min()) - pad), int(c.bottom[g].max()) + pad
     l, r = max(0, int(c.left[g].min()) - pad), int(c.right[g].max()) + pad
     own = owner[t:b, l:r]  # (h, w)
-    core = np.isin(own, g)
+    core = among(own, g, c.count)
     others = (own >= 0) & ~core
     others = filters.box_blur(others.astype(np.float32), 5) > 0  # their faint edges too
     s_crop = np.where(others & ~core, 0.0, s[t:b, l:r]).astype(np.float32)
