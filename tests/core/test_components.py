@@ -1,5 +1,6 @@
 """mnist_edge.image.components against plain references: run-length labelling against a
-breadth-first flood fill (8-connectivity), `among` against np.isin, ruling lines on a drawn page."""
+breadth-first flood fill (8-connectivity), `among` against np.isin, ruling lines on a drawn page;
+and mnist_edge.image.crossing's lines across a small crop, drawn by Pillow at every angle."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from collections import deque
 
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from mnist_edge.image.components import among, label, ruling_lines
+from mnist_edge.image.crossing import crossing_lines
 
 
 def flood_fill(mask: np.ndarray) -> np.ndarray:
@@ -69,3 +72,18 @@ def test_ruling_lines_are_found_and_a_lone_stroke_is_not():
     lone = np.zeros((150, 200), bool)
     lone[70:73, 40:160] = True  # one long bar (a 7's, say) across 60% of the page: not ruling
     assert not ruling_lines(lone).any()
+
+
+@pytest.mark.parametrize("end", [5, 14, 20, 27])  # 5 and 27 were missed before, 14 and 20 were not
+def test_a_one_pixel_line_across_a_crop_is_found_from_flat_to_diagonal(end):
+    """Pillow's 1 px line has one pixel per column (or row): at 45 degrees 28 pixels over a 40 px
+    chord, which the Euclidean chord's 80% used to refuse. (Still missed: a line whose pixels
+    straddle two offsets at its best angle, as ends 0 and 10 do; counting two offsets at once
+    found those but took digits' strokes beside the lines, lines28 150 -> 139 of 180.)"""
+    img = Image.new("L", (28, 28))
+    ImageDraw.Draw(img).line((0, 27 - end, 28, end), fill=255, width=1)  # left edge to right edge
+    line = np.asarray(img, dtype=np.float32) / 255
+    assert crossing_lines(line, 0.3)[line > 0].mean() > 0.9
+    stroke = np.zeros((28, 28), np.float32)
+    stroke[5:23, 10:12] = 1.0  # a 1, with MNIST's margin: no edge-to-edge line
+    assert not crossing_lines(stroke, 0.3).any()
