@@ -2,7 +2,7 @@
 
 What it is: for a crop of about digit size (MNIST-style, 28 x 28 and up to ~100 px), find the
 straight lines of ink that run from one edge of the field to another, by projecting the ink
-along 90 directions (a Hough transform with whole-pixel offsets), and take them out where they
+along 180 directions (a Hough transform with whole-pixel offsets), and take them out where they
 are not covered by the digit's own strokes (the ink beside the line, across it, decides).
 A digit never reaches the field's edge at both ends of a straight stroke: MNIST-style crops
 keep a margin, so a 1 is not taken for a line.
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-ANGLES = np.radians(np.arange(0, 180, 1.0))  # 2 degrees apart, a 1 px line across 28 px at 45 degrees
-# drifted 0.7 px off its offset and split between two: found at neither
+ANGLES = np.radians(np.arange(0, 180, 1.0))  # 1 degree apart: at 2, a 1 px line across 28 px at 45
+# degrees drifted 0.7 px off its offset and split between two, found at neither
 EDGE = 2.5  # px: a line reaches the field's edge when its ink comes this close to it
 COVER = 0.8  # share of the columns (or rows) the line spans that hold its ink
 
