@@ -33,7 +33,7 @@ PHOTO_FLOORS = {
     "dust": 0.9, "jpeg": 0.8, "ruled": 0.8, "squared": 0.8, "table": 0.9, "stray": 0.9, "thin": 0.9,
     "thick": 0.8, "outline": 0.8, "rgba": 0.9, "palette": 0.9, "low_res": 0.85,
 }
-SMALL_FLOORS = {"noise28": 0.9, "blur28": 0.9, "contrast28": 0.9, "lines28": 0.6, "outline28": 0.8,
+SMALL_FLOORS = {"noise28": 0.9, "blur28": 0.9, "contrast28": 0.9, "lines28": 0.85, "outline28": 0.8,
                 "speckle28": 0.8}
 
 
