@@ -3,8 +3,9 @@
 What it is: find_marks(signal) -> Marks. Sauvola's local threshold on the ink signal normalised
 by its local maximum, so faint pencil and dark pen are found alike, above a floor set by the
 paper's noise; the table beyond a page's edge (a band of ink along an image edge) and ruling
-lines taken out (on a line of digits only where no stroke crosses them); the components labelled, each with the cluster of fainter ink it belongs to and whether it
-touches the image's border. Shared by one digit's search (digit.py) and a line's (segment.py).
+lines taken out (on a line of digits only where no stroke crosses them); the components
+labelled, each with the cluster of fainter ink it belongs to and whether it touches the
+image's border. Shared by one digit's search (digit.py) and a line's (segment.py).
 What it isn't: the choice among the marks (digit.py, line.py).
 """
 
