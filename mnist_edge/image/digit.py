@@ -180,7 +180,7 @@ def _along_edge(c: Components, shape: tuple[int, int]) -> np.ndarray:
 
 def _merge(c: Components, main: int, allowed: np.ndarray, least: float) -> list[int]:
     """The main component plus every allowed one within MERGE_GAP x the group's size (>= least px), repeatedly."""
-    group = [main]
+    group, clusters = [main], int(c.cluster.max()) + 1
     while True:
         t, b, l, r = _group_box(c, group)
         reach = max(MERGE_GAP * max(b - t, r - l), least)
@@ -192,7 +192,7 @@ def _merge(c: Components, main: int, allowed: np.ndarray, least: float) -> list[
         overlap_x = np.minimum(c.right, r) - np.maximum(c.left, l)
         stacked = (overlap_x >= 0.5 * np.minimum(c.right - c.left, r - l)) & (gap_y <= b - t)
         stacked &= c.mass >= 0.25 * c.mass[group].sum()
-        joined = among(c.cluster, c.cluster[group], int(c.cluster.max()) + 1) & (gap <= 3 * reach)
+        joined = among(c.cluster, c.cluster[group], clusters) & (gap <= 3 * reach)
         near = allowed & ((gap <= reach) | joined | stacked)
         near[group] = False
         if not near.any():

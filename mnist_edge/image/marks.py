@@ -11,7 +11,6 @@ What it isn't: the choice among the marks (digit.py, line.py).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +19,7 @@ from mnist_edge.image import background as bg
 from mnist_edge.image import filters
 from mnist_edge.image.components import (
     Components,
+    among,
     containing,
     grid_out,
     label,
@@ -69,8 +69,8 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     floor = max(MIN_CONTRAST, NOISE_FLOOR * filters.robust_std(sb) * signal.reduced**bg.GRAIN)  # grain as before reducing
     if float(sb.max()) < floor:
         return None
-    if not small:  # the table beyond the page's edge is no ink
-        band = _edge_band(sb > floor)
+    band = None if small else _edge_band(sb > floor)  # the table beyond the page's edge is no ink
+    if band is not None:
         s, sb = np.where(band, 0.0, s).astype(np.float32), np.where(band, 0.0, sb).astype(np.float32)
     sauvola = _sauvola(sb, floor, signal.cell)
     mask = sauvola & (sb > floor)
@@ -108,15 +108,15 @@ def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
     return t < mean * (1 + SAUVOLA_K * (sd / SAUVOLA_R - 1))
 
 
-def _edge_band(ink: np.ndarray) -> np.ndarray:
+def _edge_band(ink: np.ndarray) -> np.ndarray | None:
     """(H, W) bool: the bands of ink along the image's edges (EDGE_BAND), each from the edge to
     where every column's ink ends, but not past TILT; not where one mark runs from the band to
-    the opposite edge (a digit cropped tightly: its bar along the edge, its stem to the other)."""
-    band = np.zeros(ink.shape, bool)
+    the opposite edge (a digit cropped tightly: its bar along the edge, its stem to the other).
+    None when there is no band (nearly every photo: then nothing is copied)."""
     if max(ink[0].mean(), ink[-1].mean(), ink[:, 0].mean(), ink[:, -1].mean()) < 0.5:
-        return band  # no edge is inked (nearly every photo): skip the rest
+        return None  # no edge is inked
     closed = filters.dilate(ink, 5)  # the table's texture leaves holes in its ink
-    bands = {}
+    bands, taken = {}, np.zeros(ink.shape, bool)
     for k in range(4):
         m = np.rot90(closed, k)  # (h, w) view with row 0 along the edge
         n = int(np.argmin(m.mean(axis=1) >= EDGE_BAND))  # full rows from the edge
@@ -125,14 +125,16 @@ def _edge_band(ink: np.ndarray) -> np.ndarray:
             depth = np.minimum(depth, n + int(TILT * m.shape[1]) + 2)
             depth = np.minimum(depth, np.ceil(_straight(depth)) + 1)  # not into a digit touching it
             bands[k] = np.rot90(np.arange(m.shape[0])[:, None] < depth[None, :], -k)
-    rest = label(closed & ~functools.reduce(np.logical_or, bands.values(), band))
+            taken |= bands[k]
+    rest = label(closed & ~taken)
+    band = np.zeros(ink.shape, bool)
     for k, b in bands.items():
         far = np.zeros(ink.shape, bool)
         np.rot90(far, k)[-1] = True  # the opposite edge
         beside, reaching = (rest.label[touches(rest, edge)] for edge in (filters.dilate(b, 3), far))
-        if not np.isin(beside, reaching).any():
+        if not among(beside, reaching, rest.count).any():
             band |= b
-    return band
+    return band if band.any() else None
 
 
 def _straight(depth: np.ndarray) -> np.ndarray:
