@@ -5,8 +5,8 @@ What it is: segment(img) -> Segmentation. The photo goes through the very steps 
 except that ruling and grid lines are taken out only where no stroke crosses them. The line's
 marks are chosen and their pieces grouped (line.py); two narrow close neighbours are also
 offered as one digit; marks too wide for one digit (touching neighbours) get ways of cutting
-(cuts.py), along the writing's slant and, in the widest, tilted from it (two touching digits
-often meet where an upright cut slices one of them). Every candidate (a whole mark, or each
+(cuts.py: paths crossing the least ink), along the writing's slant and, in the widest, tilted
+from it (two touching digits often meet where an upright cut slices one of them). Every candidate (a whole mark, or each
 piece of a way of cutting it) is fitted as MNIST (digit.fit_core); the caller runs them through
 the network in one batch and keeps, for each mark, the way whose digits are likeliest
 (segmentation by recognition, mnist_edge.reading). Marks are ordered by their centre along the
@@ -141,23 +141,25 @@ def _options(marks: Marks, owner: np.ndarray, g: np.ndarray, height: float, slan
         xs = np.floor(xs - xs.min()).astype(int)
         if k and np.ptp(xs[core]) < SLANTED_FROM * height:
             break  # narrow enough to be one digit, or two narrow ones: the writing's slant only
-        for spans in ways(core, xs, height):
+        all_ways, paths = ways(core, xs, height)
+        for spans in all_ways:
             if k and len(spans) == 1:
                 continue  # the whole mark: once
             ids = []
             for span in spans:
                 if (k, *span) not in fitted:
-                    fitted[(k, *span)] = _fit_span(core, xs, s_crop, sb_crop, span, marks, *out, (t, l))
+                    cuts = [paths.get(a, a) for a in span]  # the mark's edges: straight
+                    fitted[(k, *span)] = _fit_span(core, xs, s_crop, sb_crop, cuts, marks, *out, (t, l))
                 ids.append(fitted[(k, *span)])
             if None not in ids and tuple(ids) not in options:
                 options.append(tuple(ids))
     return options
 
 
-def _fit_span(core, xs, s_crop, sb_crop, span, marks: Marks, pixels: list, boxes: list, origin) -> int | None:
-    """Fit the part of the core between the cuts at span[0] and span[1] (of xs) as one digit;
-    -> its candidate index (None: no ink)."""
-    piece = _between(core, xs, span)
+def _fit_span(core, xs, s_crop, sb_crop, cuts: list, marks: Marks, pixels: list, boxes: list, origin) -> int | None:
+    """Fit the part of the core between two cuts (of xs: columns, or paths, one column per row)
+    as one digit; -> its candidate index (None: no ink)."""
+    piece = _between(core, xs, cuts)
     if piece.sum() < 3:
         return None
     keep = filters.box_blur(piece.astype(np.float32), 5) > 0  # the piece and its faint edges
@@ -170,15 +172,19 @@ def _fit_span(core, xs, s_crop, sb_crop, span, marks: Marks, pixels: list, boxes
     return len(pixels) - 1
 
 
-def _between(core: np.ndarray, xs: np.ndarray, span: tuple[int, int]) -> np.ndarray:
-    """(h, w) bool: the strokes between two cuts. Only a CUT-wide band at each cut is sliced; the
-    pieces the slicing leaves go whole to the side holding most of them, so a stroke reaching
-    over its neighbour (a 7's bar, a 4's arm) stays with its digit."""
-    a, b = span
-    band = (np.abs(xs - a) <= CUT // 2) | (np.abs(xs - b) <= CUT // 2)
+def _between(core: np.ndarray, xs: np.ndarray, cuts: list) -> np.ndarray:
+    """(h, w) bool: the strokes between two cuts (each a column of xs, or a path: (h,) its column
+    in each row). Only a CUT-wide band along each cut is sliced; the pieces the slicing leaves
+    go whole to the side holding most of them, so a stroke reaching over its neighbour (a 7's
+    bar, a 4's arm) stays with its digit."""
+    a, b = (np.reshape(cut, (-1, 1)) for cut in cuts)  # (h, 1) or (1, 1)
+    from_a, to_b = xs - a, xs - b  # (h, w) signed columns from each cut
+    band = (np.abs(from_a) <= CUT // 2) | (np.abs(to_b) <= CUT // 2)
     rest = core & ~band
     pieces = label(rest, np.ones(core.shape, np.float32))
     ids = label_image(pieces, core.shape)  # (h, w) piece per pixel, -1 elsewhere
-    mean_x = np.bincount(ids[rest], xs[rest], pieces.count) / np.maximum(pieces.area, 1)
-    inside = np.append((mean_x >= a) & (mean_x < b), False)  # (pieces + 1,): the last for -1
-    return (rest & inside[ids]) | (core & band & (xs >= a) & (xs < b))
+    area = np.maximum(pieces.area, 1)
+    right_of_a = np.bincount(ids[rest], from_a[rest], pieces.count) / area >= 0
+    left_of_b = np.bincount(ids[rest], to_b[rest], pieces.count) / area < 0
+    inside = np.append(right_of_a & left_of_b, False)  # (pieces + 1,): the last for -1
+    return (rest & inside[ids]) | (core & band & (from_a >= 0) & (to_b < 0))

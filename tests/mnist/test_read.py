@@ -3,11 +3,12 @@ and read by the shipped INT8 model through DigitReader.read.
 
 Digits come from train indices 50000-59999 only, the ones the model reads surely on their own
 (so a miss here is the segmentation's, not the network's). Checked: exact strings on a small
-seeded set (clean, lined and squared paper), a touching pair split, a 5 with a detached bar read
-as one 5, a number whose every digit is broken, faint pencil under noise, a 1 on squared paper,
-a low 5 in two short strokes, a strongly slanted and rotated line read left to right, boxes in
-the photo's own pixels (also for a large JPEG decoded reduced), one batched session.run per
-photo, "?" for a mark that is no digit, and a blank page refused.
+seeded set (clean, lined and squared paper), a touching pair split, overlapping touching pairs
+parted along the least-ink path between them, a 5 with a detached bar read as one 5, a number
+whose every digit is broken, faint pencil under noise, a 1 on squared paper, a low 5 in two
+short strokes, a strongly slanted and rotated line read left to right, boxes in the photo's own
+pixels (also for a large JPEG decoded reduced), one batched session.run per photo, "?" for a
+mark that is no digit, and a blank page refused.
 """
 
 from __future__ import annotations
@@ -225,3 +226,11 @@ def test_three_touching_digits_need_a_cut_off_the_writings_slant(reader, digits)
     """Straight cuts along the writing's slant read this one "72"; tilted ones read it right."""
     text, number = seeded_number(digits, 22, "clean", 3, touching={0, 1}, slant=0.0, degrees=0.0)
     assert text == "736" and reader.read(number.image).text == text
+
+
+@pytest.mark.parametrize("seed, length, wrong", [(244, 3, "95"), (253, 3, "54"), (368, 4, "455")])
+def test_overlapping_touching_digits_are_parted_where_they_touch(reader, digits, seed, length, wrong):
+    """These neighbours overlap so far that no straight cut parts them: with straight cuts only
+    they read `wrong`; a cut along the least-ink path between them (cuts.cut_paths) reads them."""
+    text, number = seeded_number(digits, seed, "touching", length)
+    assert reader.read(number.image).text == text != wrong
