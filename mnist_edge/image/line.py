@@ -5,7 +5,8 @@ right; the line's digit height; the writing's slant). Dust, specks, underlines, 
 marks off the line and marks at the image's border (the page's edge, the table) are dropped;
 the line's digit height and the writing's slant (cuts.py) estimated; pieces of one digit
 merged (columns shared along the slant: a 5's detached bar, a 4 or a 7 in two strokes, a
-stroke broken by a ruling line).
+stroke broken by a ruling line); marks much fainter than the others (a grid line's remnant)
+dropped.
 What it isn't: the cutting of touching digits (cuts.py, segment.py) or their fitting.
 """
 
@@ -33,6 +34,10 @@ FRAMED = 0.2  # marks at the image's side narrower than this x the height: a lin
 LINED = 0.6  # marks with more of their pixels on ruling lines are what is left of the lines,
 LINED_TALL = 0.8  # ... unless 0.8-1.3 x the line's height tall: a 1 written along a grid line
 # (validation numbers, seeds 1 and 2: squared +0 and +2 of 80; seeds 4 and 5 +1 and 0)
+# A mark whose mean ink is under FAINT x the line's median mark's is what is left of a grid line
+# or a shadow, not a digit: one pen wrote them all (validation numbers, squared paper, seeds 1
+# and 2: +0 and +3 of 100, seeds 21 and 22: +1 and +1; no other condition changed).
+FAINT = 0.3
 BAND = 0.6  # a digit's centre lies within this x the height of the line's centre line
 
 
@@ -71,12 +76,22 @@ def line_groups(c: Components, shape: tuple[int, int],
     groups = _with_pieces(c, groups, np.flatnonzero(keep & ~big), on_line, height)
     groups = [g for g in groups if not (at_side[g].all()  # a line along the frame, in pieces
                                         and c.bottom[g].max() - c.top[g].min() > 1.6 * height)]
+    groups = _not_faint(c, groups)
     if given is None and groups:
         merged = filters.quantile(np.array([c.bottom[g].max() - c.top[g].min() for g in groups]), 0.75)
         if merged > height:
             return line_groups(unsheared, shape, float(merged))
     centre = [(c.left[g].min() + c.right[g].max()) / 2 for g in groups]
     return [np.array(groups[k]) for k in np.argsort(centre, kind="stable")], height, slant
+
+
+def _not_faint(c: Components, groups: list[list[int]]) -> list[list[int]]:
+    """groups without those whose mean ink is under FAINT x the median group's: what is left of a
+    grid line or a shadow beside the digits one pen wrote."""
+    if len(groups) < 2:
+        return groups
+    strength = np.array([c.mass[g].sum() / max(1, c.area[g].sum()) for g in groups])
+    return [g for g, s in zip(groups, strength) if s >= FAINT * np.median(strength)]
 
 
 def _digit_like(c: Components, keep: np.ndarray, height: float, at_side: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ parted along the least-ink path between them, a 5 with a detached bar read as on
 whose every digit is broken, faint pencil under noise, a 1 on squared paper, a low 5 in two
 short strokes, a strongly slanted and rotated line read left to right, boxes in the photo's own
 pixels (also for a large JPEG decoded reduced), one batched session.run per photo, "?" for a
-mark that is no digit, and a blank page refused.
+mark that is no digit, a grid line's faint remnant dropped, and a blank page refused.
 """
 
 from __future__ import annotations
@@ -234,3 +234,11 @@ def test_overlapping_touching_digits_are_parted_where_they_touch(reader, digits,
     they read `wrong`; a cut along the least-ink path between them (cuts.cut_paths) reads them."""
     text, number = seeded_number(digits, seed, "touching", length)
     assert reader.read(number.image).text == text != wrong
+
+
+@pytest.mark.parametrize("seed, length", [(238, 3), (245, 4)])
+def test_a_grid_lines_faint_remnant_beside_the_digits_is_no_digit(reader, digits, seed, length):
+    """What is left of a grid line beside the digits, far fainter than the pen's strokes, was read
+    as a leading "?"; a mark that faint beside the line's digits is dropped (line.FAINT)."""
+    text, number = seeded_number(digits, seed, "squared", length)
+    assert reader.read(number.image).text == text
