@@ -34,10 +34,10 @@ FRAMED = 0.2  # marks at the image's side narrower than this x the height: a lin
 LINED = 0.6  # marks with more of their pixels on ruling lines are what is left of the lines,
 LINED_TALL = 0.8  # ... unless 0.8-1.3 x the line's height tall: a 1 written along a grid line
 # (validation numbers, seeds 1 and 2: squared +0 and +2 of 80; seeds 4 and 5 +1 and 0)
-# A mark whose mean ink is under FAINT x the line's median mark's is what is left of a grid line
-# or a shadow, not a digit: one pen wrote them all (validation numbers, squared paper, seeds 1
-# and 2: +0 and +3 of 100, seeds 21 and 22: +1 and +1; no other condition changed).
-FAINT = 0.3
+# A mark whose mean ink is under FAINT_MARK x the line's median mark's is what is left of a grid
+# line or a shadow, not a digit: one pen wrote them all (validation numbers, squared paper,
+# seeds 1 and 2: +0 and +3 of 100, seeds 21 and 22: +1 and +1; no other condition changed).
+FAINT_MARK = 0.3
 BAND = 0.6  # a digit's centre lies within this x the height of the line's centre line
 
 
@@ -86,12 +86,12 @@ def line_groups(c: Components, shape: tuple[int, int],
 
 
 def _not_faint(c: Components, groups: list[list[int]]) -> list[list[int]]:
-    """groups without those whose mean ink is under FAINT x the median group's: what is left of a
-    grid line or a shadow beside the digits one pen wrote."""
+    """groups without those whose mean ink is under FAINT_MARK x the median group's: what is left
+    of a grid line or a shadow beside the digits one pen wrote."""
     if len(groups) < 2:
         return groups
     strength = np.array([c.mass[g].sum() / max(1, c.area[g].sum()) for g in groups])
-    return [g for g, s in zip(groups, strength) if s >= FAINT * np.median(strength)]
+    return [g for g, s in zip(groups, strength) if s >= FAINT_MARK * np.median(strength)]
 
 
 def _digit_like(c: Components, keep: np.ndarray, height: float, at_side: np.ndarray) -> np.ndarray:

@@ -239,6 +239,6 @@ def test_overlapping_touching_digits_are_parted_where_they_touch(reader, digits,
 @pytest.mark.parametrize("seed, length", [(238, 3), (245, 4)])
 def test_a_grid_lines_faint_remnant_beside_the_digits_is_no_digit(reader, digits, seed, length):
     """What is left of a grid line beside the digits, far fainter than the pen's strokes, was read
-    as a leading "?"; a mark that faint beside the line's digits is dropped (line.FAINT)."""
+    as a leading "?"; a mark that faint beside the line's digits is dropped (line.FAINT_MARK)."""
     text, number = seeded_number(digits, seed, "squared", length)
     assert reader.read(number.image).text == text
