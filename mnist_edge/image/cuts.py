@@ -30,7 +30,7 @@ SEAMS_FROM = 1.0  # a mark wider than this x its height also gets the least-ink 
 SEAM_STRIDE = 0.1  # ... tried from every this x the height columns (paths nearby converge)
 # A cut's path strays at most PATH_REACH x the height from its column; its cost is INK_COST per
 # inked pixel crossed, STEP_COST per sideways step, STRAY_COST per px from its column per row.
-# Chosen on validation numbers (touching, seeds 11 and 12, 300 each: 384 -> 395 right).
+# Chosen on validation numbers (touching, seeds 11 and 12, 300 each: 384 -> 398 right).
 PATH_REACH, INK_COST, STEP_COST, STRAY_COST = 0.25, 1.0, 0.3, 0.03
 SLANTS = np.linspace(-0.5, 0.5, 21)  # slants (dx/dy) tried for the writing
 
@@ -72,7 +72,8 @@ def sheared(c: Components, k: float, yc: float) -> Components:
     return out
 
 
-def ways(core: np.ndarray, xs: np.ndarray, height: float) -> tuple[list[list[tuple[int, int]]], dict[int, np.ndarray]]:
+def ways(core: np.ndarray, xs: np.ndarray,
+         height: float) -> tuple[list[list[tuple[int, int]]], dict[int, np.ndarray]]:
     """The ways of cutting a mark into 1..MAX_PIECES digits: lists of spans of xs (columns along
     the slant), left to right; and each inner cut's path ((h,) its column of xs in each row)."""
     profile = np.bincount(xs[core], minlength=int(xs.max()) + 1).astype(np.float32)  # ink per column

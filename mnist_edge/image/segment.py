@@ -5,12 +5,13 @@ What it is: segment(img) -> Segmentation. The photo goes through the very steps 
 except that ruling and grid lines are taken out only where no stroke crosses them. The line's
 marks are chosen and their pieces grouped (line.py); two narrow close neighbours are also
 offered as one digit; marks too wide for one digit (touching neighbours) get ways of cutting
-(cuts.py: paths crossing the least ink), along the writing's slant and, in the widest, tilted
-from it (two touching digits often meet where an upright cut slices one of them). Every candidate (a whole mark, or each
-piece of a way of cutting it) is fitted as MNIST (digit.fit_core); the caller runs them through
-the network in one batch and keeps, for each mark, the way whose digits are likeliest
-(segmentation by recognition, mnist_edge.reading). Marks are ordered by their centre along the
-slant, which holds for a slanted or slightly rotated line.
+(cuts.py: straight cuts, and paths crossing the least ink where digits overlap), along the
+writing's slant and, in the widest, tilted from it (two touching digits often meet where an
+upright cut slices one of them). Every candidate (a whole mark, or each piece of a way of
+cutting it) is fitted as MNIST (digit.fit_core); the caller runs them through the network in
+one batch and keeps, for each mark, the way whose digits are likeliest (segmentation by
+recognition, mnist_edge.reading). Marks are ordered by their centre along the slant, which
+holds for a slanted or slightly rotated line.
 What it isn't: the network, or the choice between ways of cutting (mnist_edge.reading).
 """
 
@@ -156,7 +157,8 @@ def _options(marks: Marks, owner: np.ndarray, g: np.ndarray, height: float, slan
     return options
 
 
-def _fit_span(core, xs, s_crop, sb_crop, cuts: list, marks: Marks, pixels: list, boxes: list, origin) -> int | None:
+def _fit_span(core, xs, s_crop, sb_crop, cuts: list, marks: Marks, pixels: list, boxes: list,
+              origin) -> int | None:
     """Fit the part of the core between two cuts (of xs: columns, or paths, one column per row)
     as one digit; -> its candidate index (None: no ink)."""
     piece = _between(core, xs, cuts)

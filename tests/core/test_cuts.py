@@ -42,7 +42,8 @@ def brute_force(grid: np.ndarray, start: int, reach: int) -> float:
             if np.any((xs < 0) | (xs >= w)):
                 continue
             ink = grid[np.arange(h), xs].sum()
-            cost = cuts.INK_COST * ink + cuts.STEP_COST * np.abs(steps).sum() + cuts.STRAY_COST * np.abs(xs - start).sum()
+            cost = (cuts.INK_COST * ink + cuts.STEP_COST * np.abs(steps).sum()
+                    + cuts.STRAY_COST * np.abs(xs - start).sum())
             best = min(best, cost)
     return best
 
