@@ -73,9 +73,10 @@ def sheared(c: Components, k: float, yc: float) -> Components:
 
 
 def ways(core: np.ndarray, xs: np.ndarray,
-         height: float) -> tuple[list[list[tuple[int, int]]], dict[int, np.ndarray]]:
+         height: float) -> tuple[list[list[tuple[int, int]]], dict[int, int | np.ndarray]]:
     """The ways of cutting a mark into 1..MAX_PIECES digits: lists of spans of xs (columns along
-    the slant), left to right; and each inner cut's path ((h,) its column of xs in each row)."""
+    the slant), left to right; and each inner cut (its column, or a path: (h,) its column of xs
+    in each row)."""
     profile = np.bincount(xs[core], minlength=int(xs.max()) + 1).astype(np.float32)  # ink per column
     cols = np.flatnonzero(profile)
     lo, hi = int(cols[0]), int(cols[-1]) + 1
@@ -104,10 +105,11 @@ def _plausible(profile: np.ndarray, a: int, b: int, height: float) -> bool:
 
 
 def _cut_candidates(core: np.ndarray, xs: np.ndarray, profile: np.ndarray, extent: tuple[int, int],
-                    height: float, seams: bool) -> dict[int, np.ndarray]:
-    """Where to cut a mark: {column: its cut, (h,) a column of xs per row}. First straight cuts
+                    height: float, seams: bool) -> dict[int, int | np.ndarray]:
+    """Where to cut a mark: {column: its cut}. First straight cuts
     at the minima of the column ink profile, lowest first; then (seams) the paths crossing the
-    least ink, where digits overlap so that no column between them is free of ink."""
+    least ink, where digits overlap so that no column between them is free of ink. A straight
+    cut is its column; a path, (h,) a column of xs per row."""
     margin = max(2, int(NARROWEST * height))
     inner = np.arange(extent[0] + margin, extent[1] - margin)
     if inner.size == 0:
@@ -117,8 +119,9 @@ def _cut_candidates(core: np.ndarray, xs: np.ndarray, profile: np.ndarray, exten
     left, right = smooth[inner - 1], smooth[np.minimum(inner + 1, len(smooth) - 1)]
     minima = inner[(p <= left) & (p <= right)]
     minima = minima[np.argsort(smooth[minima], kind="stable")]
-    # straight cuts there: a least-ink path would often slip into a loop (a 0 beside a 1)
-    paths = {int(x): np.full(core.shape[0], int(x)) for x in minima}
+    # straight cuts there (their own column): a least-ink path would often slip into a loop (a 0
+    # beside a 1)
+    paths: dict[int, int | np.ndarray] = {int(x): int(x) for x in minima}
     chosen = _spaced(paths, minima, [], height)
     if seams and len(chosen) < MAX_CUTS:
         starts = inner[:: max(1, int(SEAM_STRIDE * height))]
@@ -128,15 +131,16 @@ def _cut_candidates(core: np.ndarray, xs: np.ndarray, profile: np.ndarray, exten
     return {x: paths[x] for x in chosen}
 
 
-def _spaced(paths: dict[int, np.ndarray], order: np.ndarray, chosen: list[int], height: float) -> list[int]:
+def _spaced(paths: dict[int, int | np.ndarray], order: np.ndarray, chosen: list[int],
+            height: float) -> list[int]:
     """chosen + the columns of order, in turn, apart from every chosen one both at their start
-    and on average along their paths (two starts often lead to one path); at most MAX_CUTS."""
+    and on average along their cuts (two starts often lead to one path); at most MAX_CUTS."""
     apart = max(2, 0.15 * height)
-    where = {x: float(paths[x].mean()) for x in chosen}
+    where = {x: float(np.mean(paths[x])) for x in chosen}
     for x in map(int, order):
         if len(where) == MAX_CUTS:
             break
-        at = float(paths[x].mean())
+        at = float(np.mean(paths[x]))
         if all(abs(at - w) >= apart and abs(x - y) >= apart for y, w in where.items()):
             where[x] = at
     return list(where)
@@ -155,8 +159,10 @@ def cut_paths(core: np.ndarray, xs: np.ndarray, at: np.ndarray, height: float,
     reach = max(2, int(PATH_REACH * height))
     offsets = np.arange(-reach, reach + 1)  # (m,)
     cols = np.asarray(at)[:, None] + offsets  # (n, m) the columns each path may take
-    off = np.where((cols >= within[0]) & (cols < within[1]), 0.0, np.inf)  # (n, m) never beside the mark
-    cost = grid[:, np.clip(cols, 0, grid.shape[1] - 1)] + off + STRAY_COST * np.abs(offsets)  # (h, n, m)
+    # (n, m) never beside the mark
+    off = np.where((cols >= within[0]) & (cols < within[1]), 0.0, np.inf).astype(np.float32)
+    stray = (STRAY_COST * np.abs(offsets)).astype(np.float32)  # (m,)
+    cost = grid[:, np.clip(cols, 0, grid.shape[1] - 1)] + off + stray  # (h, n, m) float32
     n, m = cols.shape
     above = np.full((n, m + 2), np.inf, np.float32)  # cheapest way down to the row above; inf off reach
     above[:, 1:-1] = cost[0]
