@@ -24,7 +24,7 @@ from mnist_edge.image import filters
 from mnist_edge.image.components import Components, among, label, touches
 from mnist_edge.image.fit import SIZE, fit
 from mnist_edge.image.grey import to_grey
-from mnist_edge.image.holes import exposed_edges, ribbon_holes
+from mnist_edge.image.holes import mask_stroke_width, ribbon_holes
 from mnist_edge.image.load import MAX_SIDE
 from mnist_edge.image.marks import find_marks
 
@@ -82,8 +82,7 @@ def stroke_width(signal: bg.InkSignal, box: tuple[int, int, int, int]) -> float:
     too small background window hollows): ink is what is past half-way from paper to the darkest."""
     t, b, l, r = box
     patch, ground = signal.x[t:b, l:r], filters.quantile(signal.ground[t:b, l:r], 0.5)
-    ink = patch > (ground + filters.quantile(patch, 0.97)) / 2
-    return 2 * float(ink.sum()) / max(float(exposed_edges(ink).sum()), 1.0)  # area / half the perimeter
+    return mask_stroke_width(patch > (ground + filters.quantile(patch, 0.97)) / 2)
 
 
 def fit_signal(signal: bg.InkSignal) -> Fitted:
@@ -97,18 +96,19 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     core = comps.mask_of(np.array(group), s.shape)
     if not small and _soft(sb, core, filters.quantile(s[core], 0.5)):
         return _refused("blank", "a soft blot without strokes (a smudge)")
-    got = fit_core(core, s, sb, marks.noise, small)
+    got = fit_core(core, s, sb, marks.noise, small, thin=True)
     if got is None:
         return _refused("blank", "no ink in the digit's box")
     return Fitted(got[0], "not_a_digit" if verdict else None, verdict, got[1])
 
 
-def fit_core(core: np.ndarray, s: np.ndarray, sb: np.ndarray, noise: float,
-             small: bool) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+def fit_core(core: np.ndarray, s: np.ndarray, sb: np.ndarray, noise: float, small: bool,
+             thin: bool = False) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
     """A digit's strokes (core, (H, W) bool) -> ((28, 28) MNIST-placed, its box (t, b, l, r)).
 
     The core grows into its faint edges, outlined strokes are filled, and the signal inside,
-    nothing outside, is fitted as MNIST (fit.py); None when there is no ink in the box.
+    nothing outside, is fitted as MNIST (fit.py, thin: wide strokes thinned); None when there
+    is no ink in the box.
     """
     region = _region(core, s, noise, small)
     level = filters.quantile(s[core], 0.5)  # the strokes' typical ink signal
@@ -117,7 +117,7 @@ def fit_core(core: np.ndarray, s: np.ndarray, sb: np.ndarray, noise: float,
     ink = np.where(region, np.clip(s, 0, None), 0.0).astype(np.float32)
     ink[holes] = level
     box = _box(weights + holes * level)
-    pixels = fit(ink, box)
+    pixels = fit(ink, box, thin)
     return None if pixels is None else (pixels, box)
 
 

@@ -44,7 +44,7 @@ def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarr
     on = ids >= 0
     perimeter = np.bincount(ids[on], weights=exposed_edges(on)[on], minlength=holes.count)
     area = holes.area
-    rim = 2 * inside.sum() / max(float(exposed_edges(inside).sum()), 1.0)  # the digit's stroke thickness
+    rim = mask_stroke_width(inside)  # the digit's stroke thickness
     e = perimeter**2 / (4 * np.pi * np.maximum(area, 1))
     thickness = 2 * area / np.maximum(perimeter, 1)
     hollow_bend = (e > BENT_ELONGATED) & (thickness >= HOLLOW_BEND * rim) & _bent(ids, holes.count)
@@ -95,6 +95,12 @@ def label_image(c: Components, shape: tuple[int, int]) -> np.ndarray:
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     out[np.repeat(c.row, lengths), np.repeat(c.start, lengths) + offsets] = np.repeat(c.label, lengths)
     return out
+
+
+def mask_stroke_width(mask: np.ndarray) -> float:
+    """(H, W) bool strokes -> their width in px: area over half the perimeter (a long stroke's
+    perimeter is about twice its length)."""
+    return 2 * float(mask.sum()) / max(float(exposed_edges(mask).sum()), 1.0)
 
 
 def exposed_edges(mask: np.ndarray) -> np.ndarray:

@@ -24,6 +24,8 @@ from PIL import Image
 from mnist_edge.data.mnist import load_split
 from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.cli.inputs import Problem, expand_inputs
+from mnist_edge.image.fit import THICK, thinned
+from mnist_edge.image.holes import mask_stroke_width
 from mnist_edge.image.load import MAX_DECODED_BYTES, load_image
 from mnist_edge.image.preprocess import preprocess_file, preprocess_image
 from mnist_edge.image.save import save_preprocessed
@@ -169,6 +171,33 @@ def test_bilevel_28x28_digit(test_images):
     digit = test_images[4]
     out = preprocess_image(Image.fromarray(digit).convert("1"))  # dithered
     assert corr(out, digit / 255.0) > 0.7
+
+
+# --- stroke width ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [6, 7, 9])
+def test_strokes_wider_than_mnists_are_thinned_in_place(width):
+    """A marker's bar, 6-9 px wide in the 28 x 28 (its measured width, area over half the
+    perimeter, 4.6-6.2 against MNIST's 99th percentile THICK): one erosion narrower, still centred
+    where it was, still reaching 1, as long as it was."""
+    bar = np.zeros((28, 28), np.float32)
+    bar[4:24, 10 : 10 + width] = 1.0
+    bar[4:24, 9] = bar[4:24, 10 + width] = 0.4  # antialiased edges
+    out = thinned(bar)
+    assert mask_stroke_width(bar > 0.5) > THICK
+    assert (out[14] > 0.5).sum() == width - 2  # a full erosion: 1 px off each side
+    assert out.max() == pytest.approx(1.0) and out.min() >= 0.0
+    cols = np.arange(28) @ out.sum(0) / out.sum()
+    assert cols == pytest.approx(10 + (width - 1) / 2, abs=0.01)  # thinned from both sides alike
+    assert (out[5:23] > 0.5).any(1).all()
+
+
+def test_strokes_of_usual_width_are_not_thinned():
+    bar = np.zeros((28, 28), np.float32)
+    bar[4:24, 12:15] = 1.0  # 3 px: wider than MNIST's median, within its writers
+    assert mask_stroke_width(bar > 0.5) <= THICK
+    assert thinned(bar) is bar
 
 
 # --- bad inputs --------------------------------------------------------------------------------
