@@ -141,6 +141,8 @@ def ruling_lines(mask: np.ndarray, span: float = LINE_SPAN) -> np.ndarray:
         size = int(ks.max(initial=0)) + 1
         profiles = np.bincount((ks + size * np.arange(len(LINE_TILTS))[:, None]).ravel(),
                                minlength=size * len(LINE_TILTS)).reshape(len(LINE_TILTS), size)  # one call
+        if not (profiles > span * length).any():  # no line at any tilt (nearly every digit's photo)
+            continue
         best = None
         for k, profile in zip(ks, profiles):
             found = _thin_lines(np.flatnonzero(profile > span * length), max(LINE_ROWS, 0.03 * length))
