@@ -26,7 +26,7 @@ from mnist_edge.image import background as bg
 from mnist_edge.image import filters
 from mnist_edge.image.components import Components, among, label
 from mnist_edge.image.cuts import sheared, ways
-from mnist_edge.image.digit import WIDE_STROKE, analysed_grey, fit_core, stroke_width
+from mnist_edge.image.digit import REMEASURE, WIDE_STROKE, analysed_grey, fit_core, stroke_width
 from mnist_edge.image.holes import label_image
 from mnist_edge.image.line import line_groups
 from mnist_edge.image.load import FULL_SIZE
@@ -59,7 +59,7 @@ def segment(img: Image.Image, source: str = "<image>", size: tuple[int, int] | N
     seg, box = segment_signal(signal)
     if signal.cell and box is not None:  # thick strokes: the background's window must be wider
         width = stroke_width(signal, box)
-        if width > WIDE_STROKE * signal.cell:
+        if width > REMEASURE * signal.cell:
             seg, _ = segment_signal(bg.ink_signal(gray, flat, int(width / WIDE_STROKE)))
     w, h = size or img.info.get(FULL_SIZE, img.size)  # a drafted JPEG's boxes in its full pixels
     fx, fy = factor * w / img.size[0], factor * h / img.size[1]
