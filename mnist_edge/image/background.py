@@ -145,7 +145,10 @@ def _border_fit(x: np.ndarray, terms: list[np.ndarray]) -> np.ndarray:
     for _ in range(3):
         coef = np.linalg.lstsq(design[keep], vb[keep], rcond=None)[0]
         residual = vb - design @ coef
-        keep = np.abs(residual) <= 3 * robust_std(residual[keep]) + 0.01
+        near = np.abs(residual) <= 3 * robust_std(residual[keep]) + 0.01
+        if near.sum() < len(terms):  # a frame half ink, half paper: nothing left to fit (was an IndexError)
+            break
+        keep = near
     return sum(c * t for c, t in zip(coef, terms)).astype(np.float32)
 
 
