@@ -36,7 +36,7 @@ from PIL import Image
 
 from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
-from mnist_edge.image.preprocess import preprocess_image
+from mnist_edge.image.preprocess import preprocess_readings
 from mnist_edge.backends import DEFAULT_BACKEND, Backend, open_backend
 from mnist_edge.calibration import logsumexp, softmax  # not model.session: LiteRT runs need no onnxruntime
 
@@ -119,12 +119,15 @@ class DigitReader:
         names = list(sources) if sources is not None else [source_name(i) for i in images]
         fitted: list[np.ndarray | Prediction | Failure] = [
             self._fit(image, name) for image, name in zip(images, names)]
-        arrays = [f for f in fitted if isinstance(f, np.ndarray)]
-        probs = iter(self._probabilities(np.stack(arrays)) if arrays else [])  # (n, 10)
+        arrays = [f for f in fitted if isinstance(f, np.ndarray)]  # (k, 28, 28) readings each
+        probs = iter(self._probabilities(np.concatenate(arrays)) if arrays else [])  # (sum k, 10)
         out: list[Prediction | Failure] = []
         for item, name in zip(fitted, names):
-            out.append(self._result(name, next(probs), item, top_k, see)
-                       if isinstance(item, np.ndarray) else item)
+            if isinstance(item, np.ndarray):
+                readings = np.stack([next(probs) for _ in item])  # (k, 10)
+                best = int(np.argmax(np.nan_to_num(readings.max(1), nan=-1.0)))  # the network's choice
+                item = self._result(name, readings[best], item[best], top_k, see)
+            out.append(item)
         return out
 
     def read(self, image: ImageInput) -> Reading:
@@ -163,7 +166,7 @@ class DigitReader:
     def _fit(self, image: ImageInput, name: str) -> np.ndarray | Prediction | Failure:
         try:
             with image_warnings(name):
-                return preprocess_image(open_image(image, name), name)  # (28, 28) float32
+                return preprocess_readings(open_image(image, name), name)  # (k, 28, 28) float32
         except NotADigit as e:
             return Prediction(name, None, 0.0, (), reason=e.reason)
         except UserError as e:

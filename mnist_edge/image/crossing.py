@@ -15,6 +15,7 @@ import numpy as np
 
 ANGLES = np.radians(np.arange(0, 180, 1.0))  # 1 degree apart: at 2, a 1 px line across 28 px at 45
 # degrees drifted 0.7 px off its offset and split between two, found at neither
+CROSSING_UP_TO = 100  # px: crops whose longer side is at most this are searched for lines across them
 EDGE = 2.5  # px: a line reaches the field's edge when its ink comes this close to it
 COVER = 0.8  # share of the columns (or rows) the line spans that hold its ink
 

@@ -22,6 +22,7 @@ from PIL import Image
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
 from mnist_edge.image.components import Components, among, label, touches
+from mnist_edge.image.crop import margined, tight_crop
 from mnist_edge.image.fit import SIZE, fit
 from mnist_edge.image.grey import to_grey
 from mnist_edge.image.holes import mask_stroke_width, ribbon_holes
@@ -60,12 +61,29 @@ class Fitted:
     reason: str | None  # None: one digit; "blank"; "not_a_digit"
     detail: str = ""  # the reason in words
     box: tuple[int, int, int, int] | None = None  # the digit's box in the analysed, reduced image (t, b, l, r)
+    alternative: np.ndarray | None = None  # (28, 28) another reading (a tight crop's); the network chooses
 
 
 def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
     gray, flat, _ = analysed_grey(img, source)
     gray, f = bg.reduce_for_digit(gray)  # (H, W): a digit needs fewer pixels than a line of them
     signal = bg.ink_signal(gray, flat, reduced=f)
+    fitted = _fit_grey(gray, flat, f, signal)
+    if not tight_crop(signal):
+        return fitted
+    # The digit fills its image (a scan cut around it), or lines drawn across it reach the edges:
+    # read it again with a margin of paper, on one level (the margin's); the network chooses.
+    cropped = margined(gray, signal)
+    alternative = _fit_grey(cropped, flat, f, bg.ink_signal(cropped, flat, cell=0, reduced=f))
+    if alternative.reason is not None:
+        return fitted
+    if fitted.reason is not None:  # only a crop's: on a page, light and ruling would pass for a digit
+        return alternative if min(gray.shape) < bg.SMALL else fitted
+    fitted.alternative = alternative.pixels
+    return fitted
+
+
+def _fit_grey(gray: np.ndarray, flat: bool, f: int, signal: bg.InkSignal) -> Fitted:
     fitted = fit_signal(signal)
     if signal.cell and fitted.box is not None:
         width = stroke_width(signal, fitted.box)

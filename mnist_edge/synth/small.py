@@ -2,7 +2,9 @@
 
 What it is: SMALL_CONDITIONS and degrade(digit, rng, condition, severity) -> a 28 x 28 "L" PIL
 image, white digit on black as MNIST, as a user might save a small crop. Deterministic for an rng.
-What it isn't: photos (photos.py); these never leave the 28 x 28 grid.
+One condition leaves the grid: "tight16", the digit cropped to its own box and scaled to 16 x 16
+(as USPS's scans are), then to 16, 28 or 64 px, dark on light: a scan cut around the digit.
+What it isn't: photos (photos.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ SMALL_CONDITIONS = {
     "lines28": "1/2/3 lines crossing the field",
     "outline28": "hollow digit (its rim only)",
     "speckle28": "salt-and-pepper 2/5/10% of pixels",
+    "tight16": "cropped to its box, 16 x 16, scaled to 16/28/64 px, dark on light",
 }
 
 
@@ -43,7 +46,16 @@ def degrade(digit_u8: np.ndarray, rng: np.random.Generator, condition: str, seve
         n = int(784 * (0.02, 0.05, 0.1)[s])
         x = x.copy()
         x[rng.integers(0, 28, n), rng.integers(0, 28, n)] = rng.choice([0.0, 1.0], size=n)
+    elif condition == "tight16":
+        return _tight(x, (16, 28, 64)[s])
     return as_image(x)
+
+
+def _tight(x: np.ndarray, size: int) -> Image.Image:
+    """(28, 28) coverage -> the digit cropped to its box, 16 x 16, then size x size, dark on light."""
+    rows, cols = np.flatnonzero(x.max(1) > 0.15), np.flatnonzero(x.max(0) > 0.15)
+    box = as_image(1.0 - x[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    return box.resize((16, 16), Image.Resampling.BILINEAR).resize((size, size), Image.Resampling.BICUBIC)
 
 
 def _lines(rng: np.random.Generator, count: int) -> np.ndarray:

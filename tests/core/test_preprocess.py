@@ -24,10 +24,12 @@ from PIL import Image
 from mnist_edge.data.mnist import load_split
 from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.cli.inputs import Problem, expand_inputs
+from mnist_edge.image import background as bg
+from mnist_edge.image.crop import tight_crop
 from mnist_edge.image.fit import THICK, thinned
 from mnist_edge.image.holes import mask_stroke_width
 from mnist_edge.image.load import MAX_DECODED_BYTES, load_image
-from mnist_edge.image.preprocess import preprocess_file, preprocess_image
+from mnist_edge.image.preprocess import preprocess_file, preprocess_image, preprocess_readings
 from mnist_edge.image.save import save_preprocessed
 from mnist_edge.synth.scanlike import KINDS, make_scan_like, save_scan_like, write_scan_like
 
@@ -198,6 +200,46 @@ def test_strokes_of_usual_width_are_not_thinned():
     bar[4:24, 12:15] = 1.0  # 3 px: wider than MNIST's median, within its writers
     assert mask_stroke_width(bar > 0.5) <= THICK
     assert thinned(bar) is bar
+
+
+# --- a digit cropped to its box --------------------------------------------------------------
+
+
+def _ring(size: int, width: float) -> np.ndarray:
+    """(size, size) grey: a dark 0 filling the whole image (a scan cut around it), light paper."""
+    yy, xx = np.mgrid[:size, :size] + 0.5
+    r = np.hypot((yy - size / 2) / (size / 2), (xx - size / 2) / (size / 2 * 0.7))
+    ink = np.clip((width / size * 2 - np.abs(r - 1 + width / size)) * size / 2, 0, 1)
+    return (0.9 - 0.8 * ink).astype(np.float32)
+
+
+def _signal(gray: np.ndarray) -> bg.InkSignal:
+    return bg.ink_signal(gray)
+
+
+@pytest.mark.parametrize("size", [28, 64, 160])
+def test_a_digit_filling_its_image_is_a_tight_crop_and_keeps_its_shape(size):
+    """Cut around the digit, the 0 touches all four edges: the page's rules took it apart (a
+    stroke from edge to edge is a line across a crop, a mark along the edge is the table). With a
+    margin of paper it comes out as MNIST's: a ring in a 20 px box, hollow in the middle."""
+    gray = _ring(size, 0.12 * size)
+    assert tight_crop(_signal(gray))
+    out = preprocess_readings(Image.fromarray(np.round(gray * 255).astype(np.uint8)))[-1]  # margined
+    rows = np.flatnonzero(out.max(1) > 0.25)
+    assert rows[-1] - rows[0] + 1 in (19, 20, 21) and rows[0] >= 3
+    assert out[12:16, 12:16].max() < 0.2 and out[rows[0] + 1, 14] > 0.5  # hollow middle, top stroke
+
+
+def test_pages_with_lines_or_the_table_at_an_edge_are_no_tight_crops():
+    page = np.full((150, 200), 0.85, np.float32)
+    page[60:100, 90:100] = 0.2  # a 1 in the middle
+    ruled = page.copy()
+    ruled[30:32], ruled[120:122] = 0.5, 0.5  # ruling from edge to edge: thin, not the digit
+    table = page.copy()
+    table[:, :30] = 0.15  # the table beyond the page's left edge fills that side
+    table[40:110, 30:60] = 0.15
+    for gray in (page, ruled, table):
+        assert not tight_crop(_signal(gray))
 
 
 # --- bad inputs --------------------------------------------------------------------------------
