@@ -63,7 +63,7 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     strokes grow into fainter ink (GROW)."""
     s = signal.s
     small = signal.cell == 0
-    if small and max(s.shape) <= CROSSING_UP_TO:  # a digit-sized crop: lines drawn across it are not the digit's
+    if small and max(s.shape) <= CROSSING_UP_TO:  # a digit-sized crop: lines across it are not the digit's
         s = np.where(crossing_lines(s, 0.3 * float(s.max())), 0.0, s).astype(np.float32)
     sb = s if small else filters.box_blur(s, 3)  # (H, W): speckles averaged down
     floor = max(MIN_CONTRAST, NOISE_FLOOR * filters.robust_std(sb) * signal.reduced**bg.GRAIN)  # grain as before reducing

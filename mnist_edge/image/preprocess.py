@@ -2,7 +2,8 @@
 
 What it is: preprocess_readings() runs fit_digit (digit.py) and turns its verdicts into
 NotADigit ("blank", "not_a_digit"), which the API reports as a Prediction without a digit;
-preprocess_image() is its usual reading alone, preprocess_file() loads a file first. What it isn't: any of the steps (the modules beside it).
+preprocess_image() is its usual reading alone, preprocess_file() loads a file first.
+What it isn't: any of the steps (the modules beside it).
 """
 
 from __future__ import annotations
