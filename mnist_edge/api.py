@@ -38,7 +38,7 @@ from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
 from mnist_edge.image.preprocess import preprocess_readings
 from mnist_edge.backends import DEFAULT_BACKEND, Backend, open_backend
-from mnist_edge.calibration import logsumexp, softmax  # not model.session: LiteRT runs need no onnxruntime
+from mnist_edge.calibration import logsumexp, most_confident, softmax  # not model.session: LiteRT runs need no onnxruntime
 
 if TYPE_CHECKING:  # read()'s pipeline is imported by read() alone: predict's start-up stays lean
     from mnist_edge.reading import Reading
@@ -125,7 +125,7 @@ class DigitReader:
         for item, name in zip(fitted, names):
             if isinstance(item, np.ndarray):
                 readings = np.stack([next(probs) for _ in item])  # (k, 10)
-                best = int(np.argmax(np.nan_to_num(readings.max(1), nan=-1.0)))  # the network's choice
+                best = most_confident(readings)  # the network's choice
                 item = self._result(name, readings[best], item[best], top_k, see)
             out.append(item)
         return out

@@ -34,6 +34,12 @@ def logsumexp(logits: np.ndarray) -> np.ndarray:
     return m[:, 0] + np.log(np.exp(z - m).sum(axis=1))
 
 
+def most_confident(probs: np.ndarray) -> int:
+    """(k, 10) probabilities of k readings of one image -> the index of the reading whose top
+    probability is highest (a NaN row loses)."""
+    return int(np.argmax(np.nan_to_num(probs.max(1), nan=-1.0)))
+
+
 def nll(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:
     """Mean negative log-likelihood of the true labels under softmax(logits / temperature)."""
     z = np.asarray(logits, dtype=np.float64) / temperature

@@ -34,6 +34,7 @@ from mnist_edge.data.mnist import load_split
 from mnist_edge.errors import UserError
 from mnist_edge.image.digit import fit_digit
 from mnist_edge.image.load import load_image
+from mnist_edge.calibration import most_confident
 from mnist_edge.model.session import OnnxModel, softmax
 from mnist_edge.bench.scripts.common import REPO, splice
 from mnist_edge.synth import nondigits, photos, small, strokes
@@ -70,9 +71,9 @@ def run_both(images: list[Image.Image], old, model: OnnxModel) -> dict[str, tupl
             reasons.append(reason)
         probs = softmax(model.predict_logits(seen[:, None]))  # (n, 10)
         for i, pixels in others.items():  # the network's more confident reading, as the API takes it
-            alt = softmax(model.predict_logits(pixels[None, None]))[0]
-            if alt.max() > probs[i].max():
-                seen[i], probs[i] = pixels, alt
+            both = np.stack([probs[i], softmax(model.predict_logits(pixels[None, None]))[0]])  # (2, 10)
+            if most_confident(both) == 1:
+                seen[i], probs[i] = pixels, both[1]
         out[name] = (np.where([r is None for r in reasons], probs.argmax(1), -1), reasons, seen)
     digits, reasons, seen = out["new"]
     unsure = probs.max(1) < float(model.metadata.get("min_confidence", 0.0))

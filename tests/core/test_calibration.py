@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_edge.calibration import (expected_calibration_error, fit_temperature, nll,
+from mnist_edge.calibration import (expected_calibration_error, fit_temperature, most_confident, nll,
                                     refusal_threshold, reliability_bins, softmax)
 
 
@@ -74,3 +74,10 @@ def test_refusal_threshold_refuses_at_most_the_share():
     t = refusal_threshold(confidence, 0.01)
     assert np.sum(confidence < t) == 10
     assert refusal_threshold(confidence, 0.0) == 0.5  # nothing refused
+
+
+def test_most_confident_reading_wins_and_a_nan_row_loses():
+    probs = np.full((3, 10), 0.05)
+    probs[0, 3], probs[1, 7], probs[2] = 0.55, 0.6, np.nan
+    assert most_confident(probs) == 1
+    assert most_confident(probs[[2, 0]]) == 1

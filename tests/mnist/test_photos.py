@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from mnist_edge.calibration import most_confident, softmax
 from mnist_edge.data.mnist import load_split
 from mnist_edge.errors import UserError
 from mnist_edge.image.digit import fit_digit
@@ -63,9 +64,7 @@ def _read(model, images) -> tuple[np.ndarray, list]:
 
 def _choice(model, readings: list) -> int:
     logits = model.predict_logits(np.stack(readings)[:, None])  # (k, 10)
-    probs = np.exp(logits - logits.max(1, keepdims=True))
-    best = int(np.argmax(probs.max(1) / probs.sum(1)))
-    return int(logits[best].argmax())
+    return int(logits[most_confident(softmax(logits))].argmax())
 
 
 def _accuracy(model, validation, condition, make) -> float:
