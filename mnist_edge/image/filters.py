@@ -112,6 +112,8 @@ def block_quantile(a: np.ndarray, cell: int, q: float) -> np.ndarray:
     padded = pad_edge(a, 0, gh * cell - a.shape[0], 0, gw * cell - a.shape[1])
     if cell == 3 and q == 0.5:  # the common 3 x 3 block median (a digit's photo): the network
         return median9([padded[i::3, j::3] for i in range(3) for j in range(3)])
+    if q == 1.0:  # the maximum: no selection needed
+        return padded.reshape(gh, cell, gw, cell).max(axis=(1, 3))
     blocks = padded.reshape(gh, cell, gw, cell).transpose(0, 2, 1, 3).reshape(gh, gw, cell * cell)
     k = int(q * (cell * cell - 1))
     return np.partition(blocks, k, axis=2)[..., k]
