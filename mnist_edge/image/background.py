@@ -101,7 +101,7 @@ def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None, re
         ground = 1.0 - paper if dark else paper
     s = (x - ground) / np.maximum(1.0 - ground, 0.1)
     s -= quantile(s, 0.5) if cell else 0.0  # paper at 0 (the ink is a minority of pixels)
-    noise = robust_std(s)
+    noise = robust_std(s, 0.0 if cell else None)  # s's median is then exactly 0 (s_k - s_k)
     if not cell and not flat and noise > UNEVEN and min(gray.shape) >= UNEVEN_FROM:
         return ink_signal(gray, cell=max(12, min(gray.shape) // 6), reduced=reduced)  # light varies
     if not cell and noise > DENOISE:  # a small, grainy crop: strokes are 2-3 px, grain 1 px
@@ -115,10 +115,8 @@ def _ink_is_dark(gray: np.ndarray, paper: np.ndarray, cell: int) -> bool:
     On a page (cell > 0) light ink must depart LIGHT_INK times more: on a blank page under a
     shadow both sides of the shadow's edge depart alike, and pages are light far more often.
     """
-    r = box_blur(gray - paper, 3 if cell else 1).ravel()
-    lo, hi = (int(round(q * (r.size - 1))) for q in (0.0005, 0.9995))  # as quantile(), one partition
-    part = np.partition(r, (lo, hi))
-    return -float(part[lo]) * (LIGHT_INK if cell else 1.0) > float(part[hi])
+    r = box_blur(gray - paper, 3 if cell else 1)
+    return -quantile(r, 0.0005) * (LIGHT_INK if cell else 1.0) > quantile(r, 0.9995)
 
 
 def _background(x: np.ndarray, cell: int) -> np.ndarray:

@@ -78,3 +78,20 @@ def test_quantile_and_robust_std():
         assert filters.quantile(a, q) == np.quantile(a, q, method="nearest")
     a[:20_000] = 5.0  # a minority of ink does not move the noise's estimate much
     assert 0.09 < filters.robust_std(a) < 0.15
+
+
+@pytest.mark.parametrize("kind", ["image", "ties", "strided", "sorted"])
+def test_quantile_bracketed_by_a_sample_is_still_the_exact_nearest_rank(kind):
+    rng = np.random.default_rng(3)
+    a = rng.normal(0, 0.05, (150, 150)).astype(np.float32)
+    if kind == "image":  # paper and a minority of ink
+        a[40:90, 60:75] += 0.8
+    elif kind == "ties":
+        a = np.round(a * 20) / 20
+    elif kind == "strided":  # every sampled value (one in BRACKET_STRIDE) far from the rest
+        a.ravel()[:: filters.BRACKET_STRIDE] = 9.0
+    else:
+        a = np.sort(a.ravel())
+    for q in (0.0, 0.0005, 0.25, 0.5, 0.97, 0.995, 1.0):
+        k = int(round(q * (a.size - 1)))
+        assert filters.quantile(a, q) == np.sort(a.ravel())[k], (kind, q)
