@@ -8,6 +8,8 @@ What it isn't: a page or a camera (page.py, camera.py).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -80,6 +82,12 @@ def outline(cov: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def rotate(cov: np.ndarray, degrees: float) -> np.ndarray:
     img = as_image(cov)
     return as_coverage(img.rotate(degrees, Image.Resampling.BICUBIC))
+
+
+def missing_fonts() -> list[str]:
+    """The FONTS not installed here: glyph_coverage() draws those glyphs in Pillow's own font, so
+    a measurement over letters and symbols depends on this list (the photos bench records it)."""
+    return [name for name in FONTS if not Path(FONT_DIR, name).is_file()]
 
 
 def glyph_coverage(text: str, size: int, rng: np.random.Generator) -> np.ndarray:
