@@ -72,13 +72,14 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     band = None if small else _edge_band(sb > floor)  # the table beyond the page's edge is no ink
     if band is not None:
         s, sb = np.where(band, 0.0, s).astype(np.float32), np.where(band, 0.0, sb).astype(np.float32)
-    sauvola = _sauvola(sb, floor, signal.cell)
+    grow = crossings and not small and floor > NOISY * MIN_CONTRAST  # fainter ink joins the strokes
+    sauvola = _sauvola(sb, floor, signal.cell, GROW * floor if grow else floor)
     mask = sauvola & (sb > floor)
     lines = None
     if crossings and not small:
         mask, faded, lines = grid_out(mask, sb > floor)
         s, sb = np.where(faded, 0.0, s).astype(np.float32), np.where(faded, 0.0, sb).astype(np.float32)
-        if floor > NOISY * MIN_CONTRAST:
+        if grow:
             weak = label(sauvola & (sb > GROW * floor) & ~lines)
             mask |= weak.mask_of(weak.label[touches(weak, mask)], s.shape)
     elif not small:
@@ -92,8 +93,9 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     return Marks(s, sb, floor, comps, signal.noise, small, lines)
 
 
-def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
-    """(H, W) bool: Sauvola's threshold on the signal normalised by its local maximum."""
+def _sauvola(sb: np.ndarray, floor: float, cell: int, least: float) -> np.ndarray:
+    """(H, W) bool: Sauvola's threshold on the signal normalised by its local maximum, decided in
+    the box of the pixels above `least` (the caller's use of it) and False outside."""
     if cell:
         local_max = filters.upsample(filters.max_filter(filters.block_max(sb, cell), 3), sb.shape, cell)
     else:
@@ -103,9 +105,17 @@ def _sauvola(sb: np.ndarray, floor: float, cell: int) -> np.ndarray:
     # local mean and Sauvola cuts it apart. A background widened for wide strokes (digit.WIDE_STROKE)
     # widens it alike (the default window is 0.75 x the default cell).
     k = max(9, min(sb.shape) // 8, int(0.75 * cell)) | 1
-    mean = filters.box_blur(t, k)
-    sd = np.sqrt(np.clip(filters.box_blur(t * t, k) - mean * mean, 0, None))
-    return t < mean * (1 + SAUVOLA_K * (sd / SAUVOLA_R - 1))
+    used = sb > least
+    rows, cols = np.flatnonzero(used.any(1)), np.flatnonzero(used.any(0))
+    out = np.zeros(sb.shape, bool)
+    if rows.size == 0:
+        return out
+    box = (int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1)  # often a fifth of the page
+    mean = filters.box_blur(t, k, box)  # (h, w): the box's pixels
+    sd = np.sqrt(np.clip(filters.box_blur(t * t, k, box) - mean * mean, 0, None))
+    inside = t[box[0] : box[1], box[2] : box[3]]
+    out[box[0] : box[1], box[2] : box[3]] = inside < mean * (1 + SAUVOLA_K * (sd / SAUVOLA_R - 1))
+    return out
 
 
 def _edge_band(ink: np.ndarray) -> np.ndarray | None:

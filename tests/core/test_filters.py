@@ -32,6 +32,10 @@ def test_box_blur_is_the_window_mean(shape, k):
     got = filters.box_blur(a, k)
     assert got.dtype == np.float32 and got.shape == a.shape
     np.testing.assert_allclose(got, windows(a.astype(np.float64), k).mean(axis=(2, 3)), atol=1e-6)
+    h, w = shape
+    for box in [(0, h, 0, w), (h // 3, h - h // 4, w // 5, max(w // 5 + 1, w - 2))]:
+        part = filters.box_blur(a, k, box)  # the very values of the whole's, at the box's pixels
+        assert np.array_equal(part, got[box[0] : box[1], box[2] : box[3]])
 
 
 @pytest.mark.parametrize("shape", SHAPES)
