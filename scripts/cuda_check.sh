@@ -11,14 +11,17 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$(mkdir -p "${1:?usage: scripts/cuda_check.sh OUT [train options]}" && cd "$1" && pwd); shift
 export PYTHONUNBUFFERED=1 MNIST_EDGE_DATA_DIR=${MNIST_EDGE_DATA_DIR:-$REPO/.mnist}
 SITE=$(mktemp -d)
-python3 -m pip install -q --no-deps --no-build-isolation --no-index --no-compile --target "$SITE" "$REPO" || exit 1
+python3 -m pip install -q --no-deps --no-build-isolation --no-index --no-compile \
+    --target "$SITE" "$REPO" || exit 1
 export PYTHONPATH=$SITE
 cd "$SITE"  # not the repo: its mnist_edge/ folder lacks mnist_edge.train (pyproject maps train/)
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nproc
-  python3 -c "import sys, torch, numpy; print(sys.version.split()[0], 'torch', torch.__version__, 'cuda',
-torch.version.cuda, 'numpy', numpy.__version__, torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no cuda')"
+  python3 -c "import sys, torch, numpy; print(sys.version.split()[0], 'torch', torch.__version__,
+'cuda', torch.version.cuda, 'numpy', numpy.__version__,
+torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no cuda')"
 } 2>&1 | tee "$OUT/gpu.txt"
-python3 -m pytest -q -p no:cacheprovider -rs "$REPO/tests/train/test_cuda.py" 2>&1 | tail -15 | tee "$OUT/pytest.txt"
+python3 -m pytest -q -p no:cacheprovider -rs "$REPO/tests/train/test_cuda.py" 2>&1 | tail -15 \
+    | tee "$OUT/pytest.txt"
 start=$(date +%s.%N)
 python3 -m mnist_edge train --device cuda --out "$SITE/run" "$@" 2>&1 | tee "$OUT/train.log"
 python3 -c "print('wall_s', round($(date +%s.%N) - $start, 1))" | tee -a "$OUT/train.log"
