@@ -5,7 +5,7 @@ What it is: the mask's horizontal runs, joined between neighbouring rows when th
 (pointer jumping makes that a handful of passes), then per-component statistics. Also the
 removal of ruling lines (long straight rows of ink crossing the page, found by projecting the
 mask along a few small angles), painting chosen components back into a mask, and which
-component holds another or which runs touch a mask.
+component holds another or which runs touch a mask, and a mask's box.
 What it isn't: the choice of the digit among components (digit.py).
 """
 
@@ -54,6 +54,14 @@ def among(values: np.ndarray, chosen: np.ndarray | list[int], n: int) -> np.ndar
     table = np.zeros(n + 1, bool)  # the extra last entry answers -1
     table[np.asarray(chosen, dtype=np.intp)] = True
     return table[values]
+
+
+def mask_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(H, W) bool -> (top, bottom, left, right) of its True pixels, end-exclusive; None if none."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if rows.size == 0:
+        return None
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ from PIL import Image
 
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
-from mnist_edge.image.components import Components, among, label, touches
+from mnist_edge.image.components import Components, among, label, mask_box, touches
 from mnist_edge.image.crop import margined, tight_crop
 from mnist_edge.image.fit import SIZE, fit
 from mnist_edge.image.grey import to_grey
@@ -258,6 +258,4 @@ def _region(core: np.ndarray, s: np.ndarray, noise: float, small: bool) -> np.nd
 
 def _box(weights: np.ndarray) -> tuple[int, int, int, int]:
     """Box of the pixels above BOX_THRESHOLD x the peak (end-exclusive)."""
-    on = weights > BOX_THRESHOLD * float(weights.max())
-    rows, cols = np.flatnonzero(on.any(1)), np.flatnonzero(on.any(0))
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    return mask_box(weights > BOX_THRESHOLD * float(weights.max()))

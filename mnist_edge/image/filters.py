@@ -111,19 +111,24 @@ def median9(planes: list[np.ndarray]) -> np.ndarray:
 
 def block_quantile(a: np.ndarray, cell: int, q: float) -> np.ndarray:
     """(H, W) -> (ceil(H/cell), ceil(W/cell)): the q-quantile of each cell x cell block."""
-    gh, gw = -(-a.shape[0] // cell), -(-a.shape[1] // cell)
-    padded = pad_edge(a, 0, gh * cell - a.shape[0], 0, gw * cell - a.shape[1])
+    padded, gh, gw = _whole_blocks(a, cell)
     if cell == 3 and q == 0.5:  # the common 3 x 3 block median (a digit's photo): the network
         return median9([padded[i::3, j::3] for i in range(3) for j in range(3)])
-    if q == 1.0:  # the maximum: no selection needed
-        return padded.reshape(gh, cell, gw, cell).max(axis=(1, 3))
     blocks = padded.reshape(gh, cell, gw, cell).transpose(0, 2, 1, 3).reshape(gh, gw, cell * cell)
     k = int(q * (cell * cell - 1))
     return np.partition(blocks, k, axis=2)[..., k]
 
 
 def block_max(a: np.ndarray, cell: int) -> np.ndarray:
-    return block_quantile(a, cell, 1.0)
+    """block_quantile(a, cell, 1.0), without a selection."""
+    padded, gh, gw = _whole_blocks(a, cell)
+    return padded.reshape(gh, cell, gw, cell).max(axis=(1, 3))
+
+
+def _whole_blocks(a: np.ndarray, cell: int) -> tuple[np.ndarray, int, int]:
+    """(H, W) -> (gh x cell, gw x cell) edge-padded, gh, gw: a whole number of blocks each way."""
+    gh, gw = -(-a.shape[0] // cell), -(-a.shape[1] // cell)
+    return pad_edge(a, 0, gh * cell - a.shape[0], 0, gw * cell - a.shape[1]), gh, gw
 
 
 def upsample(grid: np.ndarray, shape: tuple[int, int], cell: int) -> np.ndarray:

@@ -23,6 +23,7 @@ from mnist_edge.image.components import (
     containing,
     grid_out,
     label,
+    mask_box,
     ruling_lines,
     touches,
 )
@@ -105,12 +106,10 @@ def _sauvola(sb: np.ndarray, floor: float, cell: int, least: float) -> np.ndarra
     # local mean and Sauvola cuts it apart. A background widened for wide strokes (digit.WIDE_STROKE)
     # widens it alike (the default window is 0.75 x the default cell).
     k = max(9, min(sb.shape) // 8, int(0.75 * cell)) | 1
-    used = sb > least
-    rows, cols = np.flatnonzero(used.any(1)), np.flatnonzero(used.any(0))
     out = np.zeros(sb.shape, bool)
-    if rows.size == 0:
+    box = mask_box(sb > least)  # often a fifth of the page
+    if box is None:
         return out
-    box = (int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1)  # often a fifth of the page
     mean = filters.box_blur(t, k, box)  # (h, w): the box's pixels
     sd = np.sqrt(np.clip(filters.box_blur(t * t, k, box) - mean * mean, 0, None))
     inside = t[box[0] : box[1], box[2] : box[3]]

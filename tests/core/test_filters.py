@@ -56,7 +56,7 @@ def test_median3_is_the_window_median(shape):
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("cell, q", [(3, 0.5), (4, 0.5), (25, 0.5), (3, 1.0), (5, 0.25)])
+@pytest.mark.parametrize("cell, q", [(3, 0.5), (4, 0.5), (25, 0.5), (3, 1.0), (25, 1.0), (5, 0.25)])
 def test_block_quantile_is_each_blocks_nearest_rank_quantile(shape, cell, q):
     a = np.random.default_rng(cell).random(shape, np.float32)
     gh, gw = -(-shape[0] // cell), -(-shape[1] // cell)
@@ -64,6 +64,8 @@ def test_block_quantile_is_each_blocks_nearest_rank_quantile(shape, cell, q):
     blocks = padded.reshape(gh, cell, gw, cell).transpose(0, 2, 1, 3).reshape(gh, gw, -1)
     want = np.sort(blocks, axis=2)[..., int(q * (cell * cell - 1))]
     assert np.array_equal(filters.block_quantile(a, cell, q), want)
+    if q == 1.0:
+        assert np.array_equal(filters.block_max(a, cell), want)
 
 
 def test_upsample_puts_block_values_at_block_centres_and_interpolates_between():
