@@ -49,6 +49,8 @@ class TrainConfig:
     oe_glyphs: float = option(0.0, "Share of the non-digits that are hand-drawn letters and symbols.")
     oe_touching: bool = option(False, "Two-digit non-digits framed as one mark, apart, touching or "
                                       "overlapping (else side by side at half size).")
+    p_piece: float = option(0.0, "Share of digits replaced by their piece cut out of touching neighbours, "
+                                 "as read's cuts leave it (pieces.py); 0 = off.")
     validation: int = option(10_000, "The last N training images are held out for every choice "
                                      "(temperature, threshold); 0 = none.", "images", min=0)
     max_refused: float = option(0.01, "The not-a-digit threshold refuses at most this share of "

@@ -38,6 +38,7 @@ from mnist_edge.train.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_c
 from mnist_edge.train.config import TrainConfig
 from mnist_edge.train.imaging import ImagingParams, imaging
 from mnist_edge.train.negatives import negatives
+from mnist_edge.train.pieces import cut_pieces
 from mnist_edge.train.model import ARCH, ReportCNN, count_parameters
 
 
@@ -120,6 +121,8 @@ def train_one_epoch(model, ema, opt, sched, images, labels, cfg, epoch, progress
         x = to_pixels(images[idx])
         if n_neg:  # (n_neg, 1, 28, 28), pairs drawn from this batch's clean digits
             x = torch.cat([x, negatives(n_neg, x.cpu(), gen, cfg.oe_glyphs, cfg.oe_touching).to(x.device)])
+        if augment and cfg.p_piece:  # some of the batch's digits as read's cut pieces
+            x[: len(idx)] = cut_pieces(x[: len(idx)], cfg.p_piece, gen)
         if augment:
             x = random_affine(x, cfg.rotate_deg, cfg.scale, cfg.shift_px, gen,
                               cfg.elastic_alpha, cfg.elastic_sigma)

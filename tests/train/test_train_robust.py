@@ -15,6 +15,7 @@ from mnist_edge.train import imaging as im  # noqa: E402
 from mnist_edge.train.config import TrainConfig  # noqa: E402
 from mnist_edge.train.glyphs import glyphs  # noqa: E402
 from mnist_edge.train.negatives import KINDS, negatives, pair, touching_pair  # noqa: E402
+from mnist_edge.train.pieces import cut_piece, cut_pieces  # noqa: E402
 from mnist_edge.train.trainer import load_tensors, split_ranges, uniform_loss  # noqa: E402
 
 pytestmark = pytest.mark.torch
@@ -117,6 +118,23 @@ def test_glyphs_are_hand_drawn_letters_in_the_digit_box():
     assert (only.amin((1, 2, 3)) == 0).all() and (only.amax((1, 2, 3)) > 0.5).all()
     none = negatives(200, digits, gen(4), glyph_share=0.0)
     assert (none.amax((1, 2, 3)) < 0.5).any()  # blank pages among the other kinds
+
+
+def test_cut_pieces_keep_the_digit_with_a_sliver_of_its_neighbours(digits):
+    x = digits[:64]
+    out = cut_pieces(x, 0.5, gen(2))
+    assert out.shape == x.shape and torch.equal(out, cut_pieces(x, 0.5, gen(2)))
+    assert 0 <= out.min() and out.max() <= 1
+    changed = (out != x).flatten(1).any(1)
+    assert 16 <= changed.sum() <= 48  # about half of them
+    rng = np.random.default_rng(0)
+    one = x[1, 0].numpy()  # a 0: its piece cut from a 1 on each side holds most of its ink
+    for _ in range(20):
+        piece = cut_piece(one, x[3, 0].numpy(), x[3, 0].numpy(), rng)  # (28, 28)
+        assert piece.shape == (28, 28) and piece.max() == pytest.approx(1.0)
+        rows, cols = np.flatnonzero((piece > 0.05).any(1)), np.flatnonzero((piece > 0.05).any(0))
+        assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 in (20, 21)  # fitted as one mark
+        assert abs(piece.sum() - one.sum()) < 0.35 * one.sum()
 
 
 def test_uniform_loss_is_smallest_for_equal_logits():
