@@ -188,3 +188,23 @@ def robust_std(a: np.ndarray, median: float | None = None) -> float:
     """1.4826 x the median absolute deviation: the noise's std, ignoring the (minority) ink;
     median: a's median when the caller knows it (else computed)."""
     return 1.4826 * quantile(np.abs(a - (quantile(a, 0.5) if median is None else median)), 0.5)
+
+
+# A faint grid covering half the page (squared paper in a small photo) puts the median between
+# paper and grid: the MAD then exceeds CROWDED x the spread of the darkest quarter, which only
+# paper reaches, and a floor at some stds of it can lie above the ink. A crowd whose 90% point
+# is over FAINT_CROWD x the brightest is the ink itself (a tightly cropped digit), not a grid.
+CROWDED, CROWDED_FROM, FAINT_CROWD = 3.0, 0.01, 0.5
+
+
+def crowd_top(a: np.ndarray, std: float, k: float) -> float | None:
+    """(H, W) signal with bright ink and its robust_std -> where a faint crowd covering much of
+    the page (a grid) ends: its 90% point plus k stds of the darkest quarter; None if there is none."""
+    if std < CROWDED_FROM:
+        return None
+    sample = np.sort(a.ravel()[::BRACKET_STRIDE])  # a decision's input, not a measurement
+    q05, q25, q90 = (float(sample[int(q * (sample.size - 1))]) for q in (0.05, 0.25, 0.9))
+    low = (q25 - q05) / 0.97  # the paper's std: 0.97 stds lie between a normal's 5% and 25% points
+    if std <= CROWDED * low or q90 > FAINT_CROWD * float(sample[-1]):
+        return None
+    return q90 + k * low

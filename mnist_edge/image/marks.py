@@ -67,7 +67,11 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     if small and max(s.shape) <= CROSSING_UP_TO:  # a digit-sized crop: lines across it are not the digit's
         s = np.where(crossing_lines(s, 0.3 * float(s.max())), 0.0, s).astype(np.float32)
     sb = s if small else filters.box_blur(s, 3)  # (H, W): speckles averaged down
-    floor = max(MIN_CONTRAST, NOISE_FLOOR * filters.robust_std(sb) * signal.reduced**bg.GRAIN)  # grain as before reducing
+    grain = signal.reduced**bg.GRAIN  # the noise as before reducing
+    std = filters.robust_std(sb)
+    floor = NOISE_FLOOR * std * grain
+    crowd = None if small else filters.crowd_top(sb, std, NOISE_FLOOR * grain)
+    floor = max(MIN_CONTRAST, floor if crowd is None else min(floor, crowd))
     if float(sb.max()) < floor:
         return None
     band = None if small else _edge_band(sb > floor)  # the table beyond the page's edge is no ink

@@ -101,3 +101,22 @@ def test_quantile_bracketed_by_a_sample_is_still_the_exact_nearest_rank(kind):
     for q in (0.0, 0.0005, 0.25, 0.5, 0.97, 0.995, 1.0):
         k = int(round(q * (a.size - 1)))
         assert filters.quantile(a, q) == np.sort(a.ravel())[k], (kind, q)
+
+
+def test_crowd_top_is_where_a_faint_grid_covering_half_the_page_ends():
+    rng = np.random.default_rng(4)
+    page = rng.normal(0, 0.01, (80, 120)).astype(np.float32)  # paper
+    lines = (np.arange(80) % 7 < 2)[:, None] | (np.arange(120) % 7 < 2)[None, :]  # half the page
+    ink = np.zeros(lines.shape, bool)
+    ink[30:50, 40:44] = True
+    grid = page + 0.25 * lines + 0.7 * ink
+    grid -= np.median(grid)  # as ink_signal centres it: not on the paper
+    std = filters.robust_std(grid)
+    top = filters.crowd_top(grid, std, 5.0)
+    assert float(grid.max()) < 5 * std  # a floor of 5 stds: nothing stands out of the paper
+    assert top is not None and np.quantile(grid[lines & ~ink], 0.99) < top < grid[ink].min()
+    page[30:50, 40:44] += 0.7  # the same ink on plain paper: no crowd
+    assert filters.crowd_top(page, filters.robust_std(page), 5.0) is None
+    crop = page.copy()
+    crop[10:70, 20:100] += 0.8  # a digit cropped to its box covers most of it: the crowd is ink
+    assert filters.crowd_top(crop, filters.robust_std(crop), 5.0) is None
