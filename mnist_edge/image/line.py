@@ -39,6 +39,7 @@ LINED_TALL = 0.8  # ... unless 0.8-1.3 x the line's height tall: a 1 written alo
 # seeds 1 and 2: +0 and +3 of 100, seeds 21 and 22: +1 and +1; no other condition changed).
 FAINT_MARK = 0.3
 BAND = 0.6  # a digit's centre lies within this x the height of the line's centre line
+BORDER_PIECE = 1.5  # a mark at the border wider than this x the height is no digit's piece
 
 
 def line_groups(c: Components, shape: tuple[int, int],
@@ -70,7 +71,8 @@ def line_groups(c: Components, shape: tuple[int, int],
     slant = slant_of(c, keep, shape[0] / 2)
     c = sheared(c, slant, shape[0] / 2)
     big = keep & (heights >= SMALL * height)
-    on_line = _on_line(c, big, height)
+    inner_big = big & ~c.on_border  # a grid's stubs along the frame must not pull the line to it
+    on_line = _on_line(c, inner_big if inner_big.any() else big, height)
     big &= on_line
     groups = _merge(c, np.flatnonzero(big), height)
     groups = _with_pieces(c, groups, np.flatnonzero(keep & ~big), on_line, height)
@@ -115,6 +117,8 @@ def _with_pieces(c: Components, groups: list[list[int]], pieces: np.ndarray, on_
     heights = c.bottom - c.top
     left = []  # pieces of no digit, too short to be one
     for i in pieces[np.argsort(-heights[pieces], kind="stable")]:  # taller first: a 5's body, then its bar
+        if c.on_border[i] and c.right[i] - c.left[i] > BORDER_PIECE * height:
+            continue  # a grid's or the table's remnant along the frame, no digit's piece
         g = _owner(c, groups, i, height)
         if g is not None:
             groups[g].append(int(i))

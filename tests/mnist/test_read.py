@@ -251,3 +251,13 @@ def test_a_dense_grid_covering_half_the_photo_is_not_its_noise(reader, digits, s
     of the paper ("no digits found"); the ink's floor now ends above the grid (filters.crowd_top)."""
     text, number = seeded_number(digits, seed, "squared", length)
     assert reader.read(number.image).text == text
+
+
+@pytest.mark.parametrize("seed, length", [(69, 3), (89, 4), (360, 3)])
+def test_a_grids_remnants_along_the_frame_are_not_the_line(reader, digits, seed, length):
+    """Squared paper whose grid survives along the photo's top or bottom edge: its stubs pulled
+    the line through the marks' centres to the edge, or its comb joined a digit as a piece and
+    made the line 2.5 digits tall, and no digit was left ("no digits found"). The line now goes
+    through the marks off the frame, and a wide mark on the frame is no digit's piece."""
+    text, number = seeded_number(digits, seed, "squared", length)
+    assert reader.read(number.image).text == text
