@@ -68,14 +68,15 @@ def run_both(images: list[Image.Image], old, model: OnnxModel) -> dict[str, tupl
             else:
                 fitted = fit_digit(img)
                 seen[i], reason = fitted.pixels, fitted.reason
-                if fitted.alternative is not None:  # a tight crop's second reading
-                    others[i] = fitted.alternative
+                if fitted.alternatives:  # a tight crop's or an outline's other readings
+                    others[i] = np.stack(fitted.alternatives)
             reasons.append(reason)
         probs = softmax(model.predict_logits(seen[:, None]))  # (n, 10)
-        for i, pixels in others.items():  # the network's more confident reading, as the API takes it
-            both = np.stack([probs[i], softmax(model.predict_logits(pixels[None, None]))[0]])  # (2, 10)
-            if most_confident(both) == 1:
-                seen[i], probs[i] = pixels, both[1]
+        for i, pixels in others.items():  # the network's most confident reading, as the API takes it
+            every = np.concatenate([probs[i][None], softmax(model.predict_logits(pixels[:, None]))])  # (k, 10)
+            best = most_confident(every)
+            if best:
+                seen[i], probs[i] = pixels[best - 1], every[best]
         out[name] = (np.where([r is None for r in reasons], probs.argmax(1), -1), reasons, seen)
     digits, reasons, seen = out["new"]
     unsure = probs.max(1) < float(model.metadata.get("min_confidence", 0.0))

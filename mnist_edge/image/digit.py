@@ -23,7 +23,7 @@ from mnist_edge.image import background as bg
 from mnist_edge.image import filters
 from mnist_edge.image.components import Components, among, label, mask_box, touches
 from mnist_edge.image.crop import margined, tight_crop
-from mnist_edge.image.fit import SIZE, fit
+from mnist_edge.image.fit import SIZE, Box, fit
 from mnist_edge.image.grey import to_grey
 from mnist_edge.image.holes import mask_stroke_width, ribbon_holes
 from mnist_edge.image.load import MAX_SIDE
@@ -61,7 +61,9 @@ class Fitted:
     reason: str | None  # None: one digit; "blank"; "not_a_digit"
     detail: str = ""  # the reason in words
     box: tuple[int, int, int, int] | None = None  # the digit's box in the analysed, reduced image (t, b, l, r)
-    alternative: np.ndarray | None = None  # (28, 28) another reading (a tight crop's); the network chooses
+    # (28, 28) each: other readings (a tight crop's with a margin, an outline filled boldly); the
+    # network takes its most confident one
+    alternatives: tuple[np.ndarray, ...] = ()
 
 
 def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
@@ -79,7 +81,7 @@ def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
         return fitted
     if fitted.reason is not None:  # only a crop's: on a page, light and ruling would pass for a digit
         return alternative if min(gray.shape) < bg.SMALL else fitted
-    fitted.alternative = alternative.pixels
+    fitted.alternatives += (alternative.pixels, *alternative.alternatives)
     return fitted
 
 
@@ -118,15 +120,16 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     core = comps.mask_of(np.array(group), s.shape)
     if not small and _soft(sb, core, filters.quantile(s[core], 0.5)):
         return _refused("blank", "a soft blot without strokes (a smudge)")
-    got = fit_core(core, s, sb, marks.noise, small, thin=True)
+    got = fit_core(core, s, sb, marks.noise, small, thin=True, bold=True)
     if got is None:
         return _refused("blank", "no ink in the digit's box")
-    return Fitted(got[0], "not_a_digit" if verdict else None, verdict, got[1])
+    return Fitted(got[0], "not_a_digit" if verdict else None, verdict, got[1], got[2])
 
 
 def fit_core(core: np.ndarray, s: np.ndarray, sb: np.ndarray, noise: float, small: bool,
-             thin: bool = False) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
-    """A digit's strokes (core, (H, W) bool) -> ((28, 28) MNIST-placed, its box (t, b, l, r)).
+             thin: bool = False, bold: bool = False) -> tuple[np.ndarray, Box, tuple] | None:
+    """A digit's strokes (core, (H, W) bool) -> ((28, 28) MNIST-placed, its box (t, b, l, r),
+    bold: () or (the reading with holes.BOLD_* holes filled instead,)).
 
     The core grows into its faint edges, outlined strokes are filled, and the signal inside,
     nothing outside, is fitted as MNIST (fit.py, thin: wide strokes thinned); None when there
@@ -135,12 +138,20 @@ def fit_core(core: np.ndarray, s: np.ndarray, sb: np.ndarray, noise: float, smal
     region = _region(core, s, noise, small)
     level = filters.quantile(s[core], 0.5)  # the strokes' typical ink signal
     weights = np.where(region, s if small else sb, 0.0)  # (H, W) what the boxes are of
-    holes = ribbon_holes(core | (region & (s > 0.5 * level)), _box(weights))
+    holes, bolder = ribbon_holes(core | (region & (s > 0.5 * level)), _box(weights))
     ink = np.where(region, np.clip(s, 0, None), 0.0).astype(np.float32)
-    ink[holes] = level
+    pixels, box = _filled(ink, weights, holes, level, thin)
+    if pixels is None:
+        return None
+    other = _filled(ink, weights, bolder, level, thin)[0] if bold and (bolder != holes).any() else None
+    return pixels, box, () if other is None else (other,)
+
+
+def _filled(ink: np.ndarray, weights: np.ndarray, holes: np.ndarray, level: float,
+            thin: bool) -> tuple[np.ndarray | None, Box]:
+    """The ink with the holes at the strokes' level, fitted; and its box."""
     box = _box(weights + holes * level)
-    pixels = fit(ink, box, thin)
-    return None if pixels is None else (pixels, box)
+    return fit(np.where(holes, np.float32(level), ink), box, thin), box
 
 
 def _soft(sb: np.ndarray, core: np.ndarray, level: float) -> bool:

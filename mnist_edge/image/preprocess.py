@@ -20,21 +20,20 @@ from mnist_edge.image.load import load_image
 
 def preprocess_image(img: Image.Image, source: str = "<image>") -> np.ndarray:
     """One digit image -> (28, 28) float32 in [0, 1], white digit on black, MNIST-placed (the
-    usual reading; the API also weighs a tight crop's alternative, preprocess_readings)."""
+    usual reading; the API also weighs the alternatives, preprocess_readings)."""
     return preprocess_readings(img, source)[0]
 
 
 def preprocess_readings(img: Image.Image, source: str = "<image>") -> np.ndarray:
     """One digit image -> (k, 28, 28): the usual reading, and for a digit filling its image the
-    reading with a margin added (digit.fit_digit); the network's most confident one is taken."""
+    reading with a margin added, for an outlined one the reading filled boldly (digit.fit_digit);
+    the network's most confident one is taken."""
     fitted = fit_digit(img, source)
     if fitted.reason is not None:
         what = "no digit found (blank image" if fitted.reason == "blank" else "not a single digit ("
         detail = f": {fitted.detail}" if fitted.reason == "blank" and fitted.detail else fitted.detail
         raise NotADigit(f"{source}: {what}{detail})", fitted.reason)
-    if fitted.alternative is None:
-        return fitted.pixels[None]
-    return np.stack([fitted.pixels, fitted.alternative])
+    return np.stack([fitted.pixels, *fitted.alternatives])
 
 
 def preprocess_file(path: str | os.PathLike) -> np.ndarray:
