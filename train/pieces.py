@@ -36,11 +36,10 @@ def cut_piece(digit: np.ndarray, left: np.ndarray | None, right: np.ndarray | No
               rng: np.random.Generator) -> np.ndarray | None:
     """(28, 28) digit and neighbours (or None) -> (28, 28) the digit cut out of the line they
     make together, fitted; None when nothing is left."""
-    a0, a1 = _columns(digit)
-    width = 28 * 3
-    canvas, own = np.zeros((28 + 4, width), np.float32), slice(28, 56)
-    canvas[2:30, own] = digit
-    lo, hi = 28 + a0, 28 + a1  # the digit's own ink columns on the canvas
+    width = 28 * 3  # (32, 84): room for a neighbour each side and a baseline jitter of 4 px
+    canvas = np.zeros((28 + 4, width), np.float32)
+    canvas[2:30, 28:56] = digit
+    lo, hi = (28 + c for c in _columns(digit))  # the digit's own ink columns on the canvas
     for side, other in (("left", left), ("right", right)):
         if other is None:
             continue
