@@ -138,12 +138,14 @@ def fit_core(core: np.ndarray, s: np.ndarray, sb: np.ndarray, noise: float, smal
     region = _region(core, s, noise, small)
     level = filters.quantile(s[core], 0.5)  # the strokes' typical ink signal
     weights = np.where(region, s if small else sb, 0.0)  # (H, W) what the boxes are of
-    holes, bolder = ribbon_holes(core | (region & (s > 0.5 * level)), _box(weights))
+    holes, bolder = ribbon_holes(core | (region & (s > 0.5 * level)), _box(weights), bold)
     ink = np.where(region, np.clip(s, 0, None), 0.0).astype(np.float32)
     pixels, box = _filled(ink, weights, holes, level, thin)
     if pixels is None:
         return None
-    other = _filled(ink, weights, bolder, level, thin)[0] if bold and (bolder != holes).any() else None
+    if bolder is None or np.array_equal(bolder, holes):
+        return pixels, box, ()
+    other = _filled(ink, weights, bolder, level, thin)[0]
     return pixels, box, () if other is None else (other,)
 
 

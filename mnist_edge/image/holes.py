@@ -38,16 +38,17 @@ SLIT_ASPECT, SLIT_THICK, SLIT_SHARE = 4.0, 1.5, 0.6
 BOLD_ELONGATED, BOLD_THICK, BOLD_THICKER = 2.5, 2.5, 8.0
 
 
-def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """(H, W) bool digit region -> (H, W) bool of the holes to fill, and of those a bolder rule
-    (BOLD_*) would fill (all False if none)."""
+def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int],
+                 bold: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """(H, W) bool digit region -> (H, W) bool of the holes to fill (all False if none), and
+    bold: of those a bolder rule (BOLD_*) would fill, else None."""
     t, b, l, r = box
     inside = region[max(t - 1, 0) : b + 1, max(l - 1, 0) : r + 1]  # (h, w): box + 1 px ring
     holes = label(~inside, np.ones(inside.shape, np.float32))
     h, w = inside.shape
     enclosed = (holes.top > 0) & (holes.left > 0) & (holes.bottom < h) & (holes.right < w)
     if not enclosed.any():
-        return np.zeros(region.shape, bool), np.zeros(region.shape, bool)
+        return np.zeros(region.shape, bool), None  # nothing a bolder rule could fill either
     ids = label_image(holes, inside.shape)  # (h, w) hole label per pixel, -1 on the digit
     on = ids >= 0
     perimeter = np.bincount(ids[on], weights=exposed_edges(on)[on], minlength=holes.count)
@@ -62,11 +63,12 @@ def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np
         out = np.zeros(region.shape, bool)
         ribbon = enclosed & elongated & (thickness <= thicker * rim) & (thickness >= thinner * rim)
         if area[ribbon].sum() >= HOLLOW * (area[ribbon].sum() + inside.sum()):  # else a pen's gaps
-            out[max(t - 1, 0) : b + 1, max(l - 1, 0) : r + 1] = among(ids, np.flatnonzero(ribbon), holes.count)
+            chosen = among(ids, np.flatnonzero(ribbon), holes.count)  # (h, w)
+            out[max(t - 1, 0) : b + 1, max(l - 1, 0) : r + 1] = chosen
         return out
 
-    return (filled((e > ELONGATED) | hollow_bend | slit, THINNER, THICKER),
-            filled((e > BOLD_ELONGATED) | hollow_bend | slit, BOLD_THICK, BOLD_THICKER))
+    bolder = filled((e > BOLD_ELONGATED) | hollow_bend | slit, BOLD_THICK, BOLD_THICKER) if bold else None
+    return filled((e > ELONGATED) | hollow_bend | slit, THINNER, THICKER), bolder
 
 
 def _aspect(ids: np.ndarray, n: int) -> np.ndarray:
