@@ -9,6 +9,12 @@ from edge to edge of a small crop is a line across it, a mark along the image's 
 table, and a mark touching the border is the page's edge. A digit with lines drawn across it
 (a fold, a rule) looks the same here, so the margined reading is an alternative the network
 weighs against the usual one (digit.fit_digit, api.DigitReader), not a replacement.
+scanned_crop(gray) is the same digit for an image the page's rules refused whole, or read with its
+ink and paper swapped (ink_against_ground): a small scan
+scaled up (a 16 x 16 data set's digit at 128 px) has strokes as wide as the paper's window and
+ink on nearly half its pixels, so the median is no paper level and the polarity is a coin toss.
+There the border is the paper: its median is the level, ink is what departs from it, and the
+image is reduced to under background.SMALL px and given a margin of that level.
 What it isn't: the choice of the digit among marks (digit.py).
 """
 
@@ -25,12 +31,21 @@ SPAN = 0.25  # the mark reaching two opposite edges is at least this share of th
 BAND = 0.9  # an edge whose pixels are inked this much is a band (the table), not a crop
 FILLED = 0.85  # share of its box a mark fills beyond which it is a blob or band, not strokes
 MARGIN = 0.25  # of the longer side, paper added on every side (at least 2 px)
+# scanned_crop: at least this share of the border is paper (within FLAT x the ink's contrast of
+# the border's median); a crop's digit touches its border in a few places only
+PAPER_BORDER, FLAT = 0.5, 0.1
+CROP_SIDE = 90  # scanned_crop reduces the image to a shorter side of at most this many px
 
 
 def tight_crop(signal: bg.InkSignal) -> bool:
     """The image is one digit cropped to its box: its main mark reaches two opposite edges."""
     s = ink_over_paper(signal.x)  # not signal.s: a background window narrower than the strokes hollows them
-    ink = s > INK * filters.quantile(s, 0.995)
+    return spans_the_image(s, s > INK * filters.quantile(s, 0.995))
+
+
+def spans_the_image(s: np.ndarray, ink: np.ndarray) -> bool:
+    """(H, W) ink-bright signal and its ink: the main mark reaches two opposite edges, is no band
+    along an edge and no filled blob."""
     edges = (ink[0], ink[-1], ink[:, 0], ink[:, -1])
     if not ((edges[0].any() and edges[1].any()) or (edges[2].any() and edges[3].any())):
         return False  # nearly every photo: nothing reaches two opposite edges
@@ -56,3 +71,33 @@ def margined(gray: np.ndarray, signal: bg.InkSignal) -> np.ndarray:
     paper = float(np.median(gray[s <= INK * filters.quantile(s, 0.995)]))
     m = max(2, int(MARGIN * max(gray.shape)))
     return np.pad(gray, m, constant_values=paper).astype(np.float32)
+
+
+def scanned_crop(gray: np.ndarray) -> np.ndarray | None:
+    """(H, W) grey in [0, 1] -> the digit as a small crop on its border's level with a margin of
+    it (shorter side at most CROP_SIDE + margins), or None when the image is no crop: its border
+    is not mostly one level, or no mark spans it (module docstring)."""
+    edge = ring(gray)
+    level = float(np.median(edge))
+    departure = gray - level
+    dark = -filters.quantile(departure, 0.005) >= filters.quantile(departure, 0.995)
+    s = -departure if dark else departure  # (H, W) ink bright, the border's paper at 0
+    contrast = filters.quantile(s, 0.995)
+    if contrast <= 0 or np.mean(np.abs(edge - level) < FLAT * contrast) < PAPER_BORDER:
+        return None
+    if not spans_the_image(s, s > INK * contrast):
+        return None
+    small, _ = bg.reduce_by(gray, -(-min(gray.shape) // CROP_SIDE))
+    m = max(2, int(MARGIN * max(small.shape)))
+    return np.pad(small, m, constant_values=level).astype(np.float32)
+
+
+def ring(gray: np.ndarray) -> np.ndarray:
+    """(H, W) -> (n,): the outermost pixels, a crop's paper but where its digit touches them."""
+    return np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
+
+
+def ink_against_ground(gray: np.ndarray, dark_ink: bool) -> bool:
+    """Dark ink said to lie on a dark ground, or light ink on a light one: the page's polarity rule
+    (which favours dark ink) misjudged a crop whose ink and paper are as common (a binary scan)."""
+    return (float(np.median(ring(gray))) < 0.5) == dark_ink

@@ -22,7 +22,7 @@ from PIL import Image
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
 from mnist_edge.image.components import Components, among, label, mask_box, touches
-from mnist_edge.image.crop import margined, tight_crop
+from mnist_edge.image.crop import ink_against_ground, margined, scanned_crop, tight_crop
 from mnist_edge.image.fit import SIZE, Box, fit
 from mnist_edge.image.grey import to_grey
 from mnist_edge.image.holes import mask_stroke_width, ribbon_holes
@@ -71,10 +71,28 @@ def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
     gray, f = bg.reduce_for_digit(gray)  # (H, W): a digit needs fewer pixels than a line of them
     signal = bg.ink_signal(gray, flat, reduced=f)
     fitted = _fit_grey(gray, flat, f, signal)
-    if not tight_crop(signal):
+    if tight_crop(signal):
+        fitted = _with_margin(fitted, gray, flat, f, signal)
+    swapped = ink_against_ground(gray, signal.dark_ink)
+    if fitted.reason != "blank" and not swapped:  # a digit, or marks side by side: those stand
         return fitted
-    # The digit fills its image (a scan cut around it), or lines drawn across it reach the edges:
-    # read it again with a margin of paper, on one level (the margin's); the network chooses.
+    # Nothing found, or ink and paper maybe swapped: a small scan scaled up is read as the crop it
+    # was (crop.scanned_crop); against a reading, as an alternative the network weighs.
+    crop = scanned_crop(gray)
+    if crop is None:
+        return fitted
+    scanned = _fit_grey(crop, flat, f, bg.ink_signal(crop, flat, cell=0, reduced=f))
+    if scanned.reason is not None:
+        return fitted
+    if fitted.reason is None:
+        fitted.alternatives += (scanned.pixels, *scanned.alternatives)
+        return fitted
+    return scanned
+
+
+def _with_margin(fitted: Fitted, gray: np.ndarray, flat: bool, f: int, signal: bg.InkSignal) -> Fitted:
+    """The digit fills its image (a scan cut around it), or lines drawn across it reach the edges:
+    read it again with a margin of paper, on one level (the margin's); the network chooses."""
     cropped = margined(gray, signal)
     alternative = _fit_grey(cropped, flat, f, bg.ink_signal(cropped, flat, cell=0, reduced=f))
     if alternative.reason is not None:

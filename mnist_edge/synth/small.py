@@ -3,7 +3,9 @@
 What it is: SMALL_CONDITIONS and degrade(digit, rng, condition, severity) -> a 28 x 28 "L" PIL
 image, white digit on black as MNIST, as a user might save a small crop. Deterministic for an rng.
 One condition leaves the grid: "tight16", the digit cropped to its own box and scaled to 16 x 16
-(as USPS's scans are), then to 16, 28 or 64 px, dark on light: a scan cut around the digit.
+(as USPS's scans are), then to 16, 28 or 64 px, dark on light: a scan cut around the digit;
+and "scan16", another data set's small scan scaled up (its strokes as wide as a page's paper
+window, its ink nearly half the pixels, light on dark or binary at the higher severities).
 What it isn't: photos (photos.py).
 """
 
@@ -22,6 +24,8 @@ SMALL_CONDITIONS = {
     "outline28": "hollow digit (its rim only)",
     "speckle28": "salt-and-pepper 2/5/10% of pixels",
     "tight16": "cropped to its box, 16 x 16, scaled to 16/28/64 px, dark on light",
+    "scan16": "its box squared, 16 x 16, scaled up: 128 px dark on light / 160 px light on dark / "
+              "binary, 192 px (nearest), light on dark",
 }
 
 
@@ -48,14 +52,36 @@ def degrade(digit_u8: np.ndarray, rng: np.random.Generator, condition: str, seve
         x[rng.integers(0, 28, n), rng.integers(0, 28, n)] = rng.choice([0.0, 1.0], size=n)
     elif condition == "tight16":
         return _tight(x, (16, 28, 64)[s])
+    elif condition == "scan16":
+        return _scan(x, s)
     return as_image(x)
 
 
 def _tight(x: np.ndarray, size: int) -> Image.Image:
     """(28, 28) coverage -> the digit cropped to its box, 16 x 16, then size x size, dark on light."""
-    rows, cols = np.flatnonzero(x.max(1) > 0.15), np.flatnonzero(x.max(0) > 0.15)
-    box = as_image(1.0 - x[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    box = as_image(1.0 - _box(x))
     return box.resize((16, 16), Image.Resampling.BILINEAR).resize((size, size), Image.Resampling.BICUBIC)
+
+
+def _scan(x: np.ndarray, s: int) -> Image.Image:
+    """(28, 28) coverage -> its box centred in a square, 16 x 16, scaled up (SMALL_CONDITIONS)."""
+    box = _box(x)
+    (h, w), side = box.shape, max(box.shape)
+    square = np.zeros((side, side), np.float32)
+    top, left = (side - h) // 2, (side - w) // 2
+    square[top : top + h, left : left + w] = box
+    scan = as_coverage(as_image(square).resize((16, 16), Image.Resampling.BILINEAR))  # (16, 16)
+    if s == 2:
+        scan = (scan > 0.4).astype(np.float32)  # a binary data set (Semeion, optdigits)
+    size, resample = ((128, Image.Resampling.BICUBIC), (160, Image.Resampling.BICUBIC),
+                      (192, Image.Resampling.NEAREST))[s]
+    return as_image(scan if s else 1.0 - scan).resize((size, size), resample)
+
+
+def _box(x: np.ndarray) -> np.ndarray:
+    """(28, 28) coverage -> the rows and columns where the digit's ink passes 0.15."""
+    rows, cols = np.flatnonzero(x.max(1) > 0.15), np.flatnonzero(x.max(0) > 0.15)
+    return x[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
 def _lines(rng: np.random.Generator, count: int) -> np.ndarray:

@@ -36,7 +36,7 @@ PHOTO_FLOORS = {
     "thick": 0.8, "outline": 0.8, "rgba": 0.9, "palette": 0.9, "low_res": 0.85,
 }
 SMALL_FLOORS = {"noise28": 0.9, "blur28": 0.9, "contrast28": 0.9, "lines28": 0.85, "outline28": 0.8,
-                "speckle28": 0.8, "tight16": 0.85}
+                "speckle28": 0.8, "tight16": 0.85, "scan16": 0.85}
 
 
 @pytest.fixture(scope="module")
