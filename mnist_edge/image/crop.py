@@ -78,7 +78,7 @@ def scanned_crop(gray: np.ndarray) -> np.ndarray | None:
     it (shorter side at most CROP_SIDE + margins), or None when the image is no crop: its border
     is not mostly one level, or no mark spans it (module docstring)."""
     edge = ring(gray)
-    level = float(np.median(edge))
+    level = filters.quantile(edge, 0.5)
     departure = gray - level
     dark = -filters.quantile(departure, 0.005) >= filters.quantile(departure, 0.995)
     s = -departure if dark else departure  # (H, W) ink bright, the border's paper at 0
@@ -100,4 +100,4 @@ def ring(gray: np.ndarray) -> np.ndarray:
 def ink_against_ground(gray: np.ndarray, dark_ink: bool) -> bool:
     """Dark ink said to lie on a dark ground, or light ink on a light one: the page's polarity rule
     (which favours dark ink) misjudged a crop whose ink and paper are as common (a binary scan)."""
-    return (float(np.median(ring(gray))) < 0.5) == dark_ink
+    return (filters.quantile(ring(gray), 0.5) < 0.5) == dark_ink
