@@ -9,12 +9,7 @@
 set -o pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$(mkdir -p "${1:?usage: scripts/cuda_check.sh OUT [train options]}" && cd "$1" && pwd); shift
-export PYTHONUNBUFFERED=1 MNIST_EDGE_DATA_DIR=${MNIST_EDGE_DATA_DIR:-$REPO/.mnist}
-SITE=$(mktemp -d)
-python3 -m pip install -q --no-deps --no-build-isolation --no-index --no-compile \
-    --target "$SITE" "$REPO" || exit 1
-export PYTHONPATH=$SITE
-cd "$SITE"  # not the repo: its mnist_edge/ folder lacks mnist_edge.train (pyproject maps train/)
+. "$REPO/scripts/gpu_site.sh"  # SITE: the project installed there, the working folder
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nproc
   python3 -c "import sys, torch, numpy; print(sys.version.split()[0], 'torch', torch.__version__,
 'cuda', torch.version.cuda, 'numpy', numpy.__version__,

@@ -7,12 +7,7 @@
 set -o pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$(mkdir -p "${1:?usage: scripts/cuda_sweep.sh OUT NAME:options...}" && cd "$1" && pwd); shift
-export PYTHONUNBUFFERED=1 MNIST_EDGE_DATA_DIR=${MNIST_EDGE_DATA_DIR:-$REPO/.mnist}
-SITE=$(mktemp -d)
-python3 -m pip install -q --no-deps --no-build-isolation --no-index --no-compile \
-    --target "$SITE" "$REPO" || exit 1
-export PYTHONPATH=$SITE
-cd "$SITE"
+. "$REPO/scripts/gpu_site.sh"  # SITE: the project installed there, the working folder
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nproc
   python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"; } \
     > "$OUT/gpu.txt" 2>&1

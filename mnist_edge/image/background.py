@@ -170,7 +170,8 @@ def _opened_background(x: np.ndarray, cell: int) -> np.ndarray:
     return upsample(box_blur(opened, 3), x.shape, step)
 
 
-def border(a: np.ndarray) -> np.ndarray:
-    """(H, W) -> (n,): the pixels of the outer frame, 1/20 of the shorter side wide (>= 1 px)."""
-    w = max(1, min(a.shape) // 20)
+def border(a: np.ndarray, w: int | None = None) -> np.ndarray:
+    """(H, W) -> (n,): the pixels of the outer frame, w px wide (default 1/20 of the shorter side,
+    >= 1 px); corners counted twice."""
+    w = w or max(1, min(a.shape) // 20)
     return np.concatenate([a[:w].ravel(), a[-w:].ravel(), a[:, :w].ravel(), a[:, -w:].ravel()])

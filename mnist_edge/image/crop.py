@@ -68,7 +68,11 @@ def ink_over_paper(x: np.ndarray) -> np.ndarray:
 def margined(gray: np.ndarray, signal: bg.InkSignal) -> np.ndarray:
     """(H, W) grey -> the grey with MARGIN of paper (its median where there is no ink) on every side."""
     s = ink_over_paper(signal.x)
-    paper = float(np.median(gray[s <= INK * filters.quantile(s, 0.995)]))
+    return _padded(gray, float(np.median(gray[s <= INK * filters.quantile(s, 0.995)])))
+
+
+def _padded(gray: np.ndarray, paper: float) -> np.ndarray:
+    """(H, W) -> (H + 2m, W + 2m) float32: MARGIN of the longer side (>= 2 px) of paper on every side."""
     m = max(2, int(MARGIN * max(gray.shape)))
     return np.pad(gray, m, constant_values=paper).astype(np.float32)
 
@@ -77,27 +81,18 @@ def scanned_crop(gray: np.ndarray) -> np.ndarray | None:
     """(H, W) grey in [0, 1] -> the digit as a small crop on its border's level with a margin of
     it (shorter side at most CROP_SIDE + margins), or None when the image is no crop: its border
     is not mostly one level, or no mark spans it (module docstring)."""
-    edge = ring(gray)
+    edge = bg.border(gray, 1)  # a crop's paper but where its digit touches it
     level = filters.quantile(edge, 0.5)
-    departure = gray - level
-    dark = -filters.quantile(departure, 0.005) >= filters.quantile(departure, 0.995)
-    s = -departure if dark else departure  # (H, W) ink bright, the border's paper at 0
+    s = np.abs(gray - level)  # (H, W) ink bright whichever its polarity, the border's paper at 0
     contrast = filters.quantile(s, 0.995)
     if contrast <= 0 or np.mean(np.abs(edge - level) < FLAT * contrast) < PAPER_BORDER:
         return None
     if not spans_the_image(s, s > INK * contrast):
         return None
-    small, _ = bg.reduce_by(gray, -(-min(gray.shape) // CROP_SIDE))
-    m = max(2, int(MARGIN * max(small.shape)))
-    return np.pad(small, m, constant_values=level).astype(np.float32)
-
-
-def ring(gray: np.ndarray) -> np.ndarray:
-    """(H, W) -> (n,): the outermost pixels, a crop's paper but where its digit touches them."""
-    return np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
+    return _padded(bg.reduce_by(gray, -(-min(gray.shape) // CROP_SIDE))[0], level)
 
 
 def ink_against_ground(gray: np.ndarray, dark_ink: bool) -> bool:
     """Dark ink said to lie on a dark ground, or light ink on a light one: the page's polarity rule
     (which favours dark ink) misjudged a crop whose ink and paper are as common (a binary scan)."""
-    return (filters.quantile(ring(gray), 0.5) < 0.5) == dark_ink
+    return (filters.quantile(bg.border(gray, 1), 0.5) < 0.5) == dark_ink
