@@ -19,6 +19,7 @@ import numpy as np
 from mnist_edge.image.filters import (
     block_quantile,
     box_blur,
+    despeckle,
     max_filter,
     median3,
     quantile,
@@ -34,6 +35,7 @@ SMALL = 96  # shorter side below this: one paper level (a crop, MNIST), or from 
 LIGHT_INK = 1.5  # on a page, light ink on a dark ground must stand out this much more than dark ink
 UNEVEN, UNEVEN_FROM = 0.1, 48  # a small image (>= 48 px) whose one paper level leaves this much
 # spread has uneven light (a shadow's edge, a gradient): it gets a background field after all
+SPECK_STEP = 0.4  # a crop's pixel this far above or below all its neighbours is a speck
 DENOISE = 0.05  # noise std above which a small image is median-filtered before anything else
 # A step between neighbouring blocks of the background above this is an edge (the table beyond the
 # page), not light (validation photos, seeds 1, 2, 8 conditions x 120: 0.1 +6/+2, 0.2 +6/+3, 0.3 +5/0).
@@ -106,6 +108,8 @@ def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None, re
         return ink_signal(gray, cell=max(12, min(gray.shape) // 6), reduced=reduced)  # light varies
     if not cell and noise > DENOISE:  # a small, grainy crop: strokes are 2-3 px, grain 1 px
         s = median3(s)
+    elif not cell:  # a clean crop may still have salt and pepper (specks of 1-2 px; no stroke's)
+        s = despeckle(s, SPECK_STEP)
     return InkSignal(s.astype(np.float32), dark, cell, noise, x, ground, reduced)
 
 

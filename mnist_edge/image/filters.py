@@ -101,6 +101,28 @@ def median3(a: np.ndarray) -> np.ndarray:
     return median9([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)])
 
 
+def despeckle(a: np.ndarray, step: float) -> np.ndarray:
+    """(H, W) -> (H, W): salt and pepper taken out. A pixel standing out by more than `step` from
+    all its 8 neighbours, or a pair of adjacent pixels standing out from all their others, is
+    replaced by its 3 x 3 median; a stroke's pixel, even at its tip, has more of its own around."""
+    p = pad_edge(a, 1)
+    h, w = a.shape
+    planes = [p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]
+    ring = np.sort(np.stack(planes[:4] + planes[5:]), axis=0)  # (8, H, W) the neighbours, ascending
+    salt, pepper = a - ring[-2] > step, ring[1] - a > step  # all but one neighbour far darker/lighter
+    speck = (a - ring[-1] > step) | (ring[0] - a > step)  # alone
+    speck |= (salt & dilate_ring(salt)) | (pepper & dilate_ring(pepper))  # in a pair
+    return np.where(speck, median9(planes), a) if speck.any() else a
+
+
+def dilate_ring(mask: np.ndarray) -> np.ndarray:
+    """(H, W) bool -> (H, W) bool: any of the 8 neighbours set (the pixel itself not counted)."""
+    p = np.pad(mask, 1)
+    h, w = mask.shape
+    return np.logical_or.reduce([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)
+                                 if (dy, dx) != (1, 1)])
+
+
 def median9(planes: list[np.ndarray]) -> np.ndarray:
     """Nine arrays of one shape -> their elementwise median (exact: compare-exchanges only)."""
     p = list(planes)

@@ -120,3 +120,15 @@ def test_crowd_top_is_where_a_faint_grid_covering_half_the_page_ends():
     crop = page.copy()
     crop[10:70, 20:100] += 0.8  # a digit cropped to its box covers most of it: the crowd is ink
     assert filters.crowd_top(crop, filters.robust_std(crop), 5.0) is None
+
+
+def test_despeckle_takes_salt_and_pepper_out_and_leaves_strokes_whole():
+    digit = np.zeros((28, 28), np.float32)
+    digit[4:24, 12:15] = 1.0  # a 3 px stem (a 1)
+    digit[4:6, 8:14] = 1.0  # and its flag: stroke ends, corners
+    specked = digit.copy()
+    specked[[2, 20, 25], [3, 20, 4]] = 1.0  # salt: single pixels
+    specked[[10, 11], [22, 22]] = 0.9  # salt: a pair of pixels
+    specked[15, 13] = 0.0  # pepper in the stroke
+    assert np.array_equal(filters.despeckle(digit, 0.4), digit)
+    assert np.array_equal(filters.despeckle(specked, 0.4), digit)
