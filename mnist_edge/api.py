@@ -5,7 +5,7 @@
     reader = mnist_edge.load(backend="litert")  # its .tflite twin on LiteRT (the [litert] extra)
     p = reader.predict("digit.png")             # a path, bytes, a Pillow image or a numpy array
     print(p.digit, p.probability)               # digit is None when it is not a digit (p.reason)
-    for r in reader.predict_many(paths):        # batched: one session.run per 32 images
+    for r in reader.predict_many(paths):        # batched: 32 views per session.run, 5 per image
         print(r.to_dict())                      # the JSON objects of `mnist-edge predict --json`
     n = reader.read("year.jpg")                 # a photo of one handwritten line of 1-12 digits
     print(n.text, n.confidence)                 # "2026", the lowest digit probability; "?" unsure
@@ -39,6 +39,7 @@ from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
 from mnist_edge.image.preprocess import preprocess_readings
 from mnist_edge.backends import DEFAULT_BACKEND, Backend, open_backend
 from mnist_edge.calibration import logsumexp, most_confident, softmax  # not model.session: LiteRT runs need no onnxruntime
+from mnist_edge.views import SHIFTS, logits_over_views
 
 if TYPE_CHECKING:  # read()'s pipeline is imported by read() alone: predict's start-up stays lean
     from mnist_edge.reading import Reading
@@ -146,7 +147,7 @@ class DigitReader:
 
     def _read_one(self, image: ImageInput, name: str) -> Reading | Failure:
         from mnist_edge.image.segment import segment
-        from mnist_edge.reading import UNSURE_BELOW, choose, mean_over_views, views
+        from mnist_edge.reading import UNSURE_BELOW, choose
 
         try:
             with image_warnings(name):
@@ -155,7 +156,7 @@ class DigitReader:
             return Failure(name, str(e).removeprefix(f"{name}: "))
         if not seg.marks:
             return Failure(name, f"no digits found (blank image: {seg.reason})")
-        logits = mean_over_views(self._logits(views(seg.pixels), one_run=True))  # (n, 10): one run
+        logits = self._logits(seg.pixels, one_run=True)  # (n, 10): all views in one run
         with np.errstate(invalid="ignore", over="ignore"):
             probs, energy = softmax(logits), logsumexp(logits)  # (n, 10), (n,)
         if not np.all(np.isfinite(probs)):
@@ -173,10 +174,10 @@ class DigitReader:
             return Failure(name, str(e).removeprefix(f"{name}: "))
 
     def _logits(self, pixels: np.ndarray, one_run: bool = False) -> np.ndarray:
-        """(n, 28, 28) -> (n, 10); one_run: all n in one run (a photo's candidates), not the
-        backend's chunks."""
-        chunk = {"chunk": max(1, len(pixels))} if one_run else {}
-        return self.backend.predict_logits(pixels[:, None], **chunk)  # (n, 1, 28, 28) -> (n, 10)
+        """(n, 28, 28) -> (n, 10), the mean over each image's shifted views (mnist_edge.views);
+        one_run: all views in one run (a photo's candidates), not the backend's chunks."""
+        chunk = {"chunk": len(SHIFTS) * max(1, len(pixels))} if one_run else {}
+        return logits_over_views(self.backend.predict_logits, pixels, **chunk)
 
     def _probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """(n, 28, 28) -> (n, 10) float64; NaN rows where the model's output is not finite."""

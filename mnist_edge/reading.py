@@ -6,7 +6,7 @@ Segmentation (mnist_edge.image.segment), keep for each mark the way of cutting w
 are likeliest together (segmentation by recognition; fewer digits on a tie), and spell the
 text, with "?" for a digit under UNSURE_BELOW (or the reader's min_confidence). A way's score
 also counts how much each digit looks like one (the logsumexp of its logits); the logits are
-those of the candidate and of its shifted views (views(), mean_over_views()), averaged.
+those of the candidate and of its shifted views, averaged (mnist_edge.views).
 What it isn't: the segmentation (mnist_edge.image.segment) or the session (mnist_edge.api).
 
 JSON, one object per photo:
@@ -38,24 +38,6 @@ SHORT, SHORT_WEIGHT = 0.7, 4.0  # a digit lower than SHORT x the line's height: 
 # 6.0 is about the 7th percentile of the shipped model's validation digits; LIKE_WEIGHT is the
 # log-penalty per unit under it (both chosen on validation numbers, seeds 1 and 2).
 LIKE_A_DIGIT, LIKE_WEIGHT = 6.0, 0.2
-# Each candidate is also read shifted one pixel diagonally each way and the logits averaged: a
-# cut piece or a photo's digit sits a pixel off MNIST's placement more often than a scanned one
-# (validation numbers, seeds 1 and 2: exact +1.0 and +1.9 points; the 8 neighbours do no better).
-SHIFTS = ((0, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))
-
-
-def views(pixels: np.ndarray) -> np.ndarray:
-    """(n, 28, 28) candidates -> (len(SHIFTS) * n, 28, 28): each shift of all of them, in turn."""
-    n, h, w = pixels.shape
-    padded = np.pad(pixels, ((0, 0), (1, 1), (1, 1)))
-    return np.concatenate([padded[:, 1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w] for dy, dx in SHIFTS])
-
-
-def mean_over_views(logits: np.ndarray) -> np.ndarray:
-    """(len(SHIFTS) * n, 10) logits of views() -> (n, 10), averaged over the shifts."""
-    return logits.reshape(len(SHIFTS), -1, logits.shape[1]).mean(axis=0)
-
-
 @dataclass(frozen=True)
 class ReadDigit:
     digit: int  # the most likely digit (also when unsure)

@@ -40,6 +40,7 @@ from mnist_edge.calibration import most_confident
 from mnist_edge.model.session import OnnxModel, softmax
 from mnist_edge.bench.scripts.common import REPO, splice
 from mnist_edge.synth import nondigits, photos, small, strokes
+from mnist_edge.views import logits_over_views
 
 VALIDATION = slice(50000, 60000)
 
@@ -71,9 +72,9 @@ def run_both(images: list[Image.Image], old, model: OnnxModel) -> dict[str, tupl
                 if fitted.alternatives:  # a tight crop's or an outline's other readings
                     others[i] = np.stack(fitted.alternatives)
             reasons.append(reason)
-        probs = softmax(model.predict_logits(seen[:, None]))  # (n, 10)
+        probs = softmax(logits_over_views(model.predict_logits, seen))  # (n, 10)
         for i, pixels in others.items():  # the network's most confident reading, as the API takes it
-            every = np.concatenate([probs[i][None], softmax(model.predict_logits(pixels[:, None]))])  # (k, 10)
+            every = np.concatenate([probs[i][None], softmax(logits_over_views(model.predict_logits, pixels))])  # (k, 10)
             best = most_confident(every)
             if best:
                 seen[i], probs[i] = pixels[best - 1], every[best]

@@ -103,9 +103,10 @@ def threshold(path: str, model_path: str, refused: float = 0.01, rule: str = "ri
     by T; and what the model does at it: digits read right and refused per group, non-digits
     refused per kind."""
     from mnist_edge.model.session import OnnxModel, softmax
+    from mnist_edge.views import logits_over_views
 
-    data = np.load(path)
-    probs = softmax(OnnxModel(model_path).predict_logits(data["pixels"][:, None].astype(np.float32)))
+    data = np.load(path)  # predict's probabilities: the mean logits of each image's shifted views
+    probs = softmax(logits_over_views(OnnxModel(model_path).predict_logits, data["pixels"].astype(np.float32)))
     labels, pre_refused, groups = data["labels"], data["reasons"] != "", data["groups"].astype(str)
     photo = np.char.startswith(groups, "photo/")
     if rule == "right":

@@ -23,6 +23,7 @@ from mnist_edge.api import DigitReader
 from mnist_edge.cli.predict import PredictConfig, run_predict
 from mnist_edge.image.preprocess import preprocess_file
 from mnist_edge.model.session import CHUNK as RUN_CHUNK
+from mnist_edge.views import SHIFTS
 
 SAMPLES = sorted((ARTIFACTS / "samples").glob("digit_*_idx*.png"))
 
@@ -179,9 +180,11 @@ def test_many_images_go_through_the_session_in_batches(tmp_path):
     out, err = io.StringIO(), io.StringIO()
     cfg = PredictConfig(images=[str(tmp_path)], json_lines=True)
     assert run_predict(cfg, out, err, reader=reader) == 0
-    # predict reads 256 images at a time; the session runs them RUN_CHUNK at a time, not one by one
-    assert calls == [len(c) for n in (256, 44) for c in np.array_split(np.arange(n), range(RUN_CHUNK, n, RUN_CHUNK))]
-    assert sum(calls) == 300 and len(calls) < 300
+    # predict reads 256 images at a time, each in len(SHIFTS) views (mnist_edge.views); the
+    # session runs the views RUN_CHUNK at a time, not one by one
+    views = [len(SHIFTS) * n for n in (256, 44)]
+    assert calls == [len(c) for n in views for c in np.array_split(np.arange(n), range(RUN_CHUNK, n, RUN_CHUNK))]
+    assert sum(calls) == 300 * len(SHIFTS) and len(calls) < 300
     digits = [o["digit"] for o in json_lines(out.getvalue())]
     assert digits == [digit_of(SAMPLES[i % 10]) for i in range(300)]
 

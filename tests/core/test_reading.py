@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from mnist_edge.image.segment import Segmentation
-from mnist_edge.reading import LIKE_A_DIGIT, SHIFTS, choose, mean_over_views, views
+from mnist_edge.reading import LIKE_A_DIGIT, choose
+from mnist_edge.views import SHIFTS, mean_over_views, views
 
 
 def _mark_or_two_pieces() -> Segmentation:

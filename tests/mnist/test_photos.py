@@ -26,6 +26,7 @@ from mnist_edge.image.digit import fit_digit
 from mnist_edge.image.preprocess import preprocess_image
 from mnist_edge.model.session import OnnxModel
 from mnist_edge.synth import nondigits, photos, small, strokes
+from mnist_edge.views import logits_over_views
 
 pytestmark = pytest.mark.mnist
 PER_SEVERITY = 5
@@ -64,7 +65,7 @@ def _read(model, images) -> tuple[np.ndarray, list]:
 
 
 def _choice(model, readings: list) -> int:
-    logits = model.predict_logits(np.stack(readings)[:, None])  # (k, 10)
+    logits = logits_over_views(model.predict_logits, np.stack(readings))  # (k, 10), as predict reads
     return int(logits[most_confident(softmax(logits))].argmax())
 
 
