@@ -111,11 +111,11 @@ def despeckle(a: np.ndarray, step: float) -> np.ndarray:
     ring = np.sort(np.stack(planes[:4] + planes[5:]), axis=0)  # (8, H, W) the neighbours, ascending
     salt, pepper = a - ring[-2] > step, ring[1] - a > step  # all but one neighbour far darker/lighter
     speck = (a - ring[-1] > step) | (ring[0] - a > step)  # alone
-    speck |= (salt & dilate_ring(salt)) | (pepper & dilate_ring(pepper))  # in a pair
+    speck |= (salt & _any_neighbour(salt)) | (pepper & _any_neighbour(pepper))  # in a pair
     return np.where(speck, median9(planes), a) if speck.any() else a
 
 
-def dilate_ring(mask: np.ndarray) -> np.ndarray:
+def _any_neighbour(mask: np.ndarray) -> np.ndarray:
     """(H, W) bool -> (H, W) bool: any of the 8 neighbours set (the pixel itself not counted)."""
     p = np.pad(mask, 1)
     h, w = mask.shape

@@ -19,6 +19,8 @@ from PIL import Image
 import mnist_edge
 from helpers.clirun import ARTIFACTS, REPO, json_lines, mnist_edge as cli
 from mnist_edge.api import Failure, Prediction
+from mnist_edge.calibration import softmax
+from mnist_edge.views import views
 
 SAMPLE = next((ARTIFACTS / "samples").glob("digit_7_*.png"))
 
@@ -82,6 +84,16 @@ def test_min_confidence_turns_a_low_probability_into_unsure():
     assert p.to_dict()["reason"] == "unsure"
     with pytest.raises(mnist_edge.UserError, match="between 0 and 1"):
         mnist_edge.load(min_confidence=1.5)
+
+
+def test_predict_reads_the_mean_of_five_shifted_views(reader):
+    """The probability predict reports is the softmax of the mean logits of the reading and its
+    four diagonal one-pixel shifts (mnist_edge.views), not of the reading alone."""
+    p = reader.predict(SAMPLE, see=True)
+    logits = reader.backend.predict_logits(views(p.pixels[None])[:, None])  # (5, 10)
+    alone, mean = softmax(logits[:1]), softmax(logits.mean(axis=0, keepdims=True))  # (1, 10) each
+    assert p.digit == 7 and p.probability == pytest.approx(float(mean.max()), abs=1e-6)
+    assert abs(float(alone.max()) - float(mean.max())) > 1e-6  # the views do change it
 
 
 def test_importing_the_package_imports_nothing_heavy():
