@@ -2,7 +2,7 @@
 
 What it is: two steps.
   render (torch-free; needs mnist_edge.synth and mnist_edge.image, the photo work of issue 10):
-    python -m mnist_edge.bench.scripts.photoset_issue10 render OUT.npz [--count 20]
+    python -m mnist_edge.bench.scripts.photoset_issue10 render OUT.npz [--count 20] [--seed 0]
   draws digit photos under every condition and severity (synth.photos), degraded 28x28 digits
   (synth.small) and non-digits (synth.nondigits: letters, symbols, shapes, scribbles, blank,
   smudges, noise, two digits), all from validation digits (train 50000-59999) and a fixed seed,
@@ -135,13 +135,14 @@ def main(argv: list[str]) -> None:
     parser.add_argument("step", choices=["render", "score", "threshold"])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0, help="render: the generator's seed (0)")
     parser.add_argument("--data-dir")
     parser.add_argument("--rule", choices=["right", "all"], default="right",
                         help="threshold: refuse 1%% of the photo digits read right (the shipped model's "
                              "rule) or 1%% of all photo digits, preprocessing's refusals included")
     args = parser.parse_args(argv)
     if args.step == "render":
-        render(args.paths[0], args.count, data_dir=args.data_dir)
+        render(args.paths[0], args.count, args.seed, data_dir=args.data_dir)
         return
     def step(path: str, model: str) -> dict:
         return threshold(path, model, rule=args.rule) if args.step == "threshold" else score(path, model)
