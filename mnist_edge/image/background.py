@@ -108,7 +108,8 @@ def ink_signal(gray: np.ndarray, flat: bool = False, cell: int | None = None, re
         return ink_signal(gray, cell=max(12, min(gray.shape) // 6), reduced=reduced)  # light varies
     if not cell and noise > DENOISE:  # a small, grainy crop: strokes are 2-3 px, grain 1 px
         s = median3(s)
-    elif not cell:  # a clean crop may still have salt and pepper (specks of 1-2 px; no stroke's)
+    elif not cell and not flat:  # a clean crop may have salt and pepper (1-2 px; no stroke's);
+        # a flat ground (strokes drawn on transparency) has none: its large images skip the work
         s = despeckle(s, SPECK_STEP)
     return InkSignal(s.astype(np.float32), dark, cell, noise, x, ground, reduced)
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mnist_edge.image.filters import neighbourhood3
+
 ANGLES = np.radians(np.arange(0, 180, 1.0))  # 1 degree apart: at 2, a 1 px line across 28 px at 45
 # degrees drifted 0.7 px off its offset and split between two, found at neither
 CROSSING_UP_TO = 100  # px: crops whose longer side is at most this are searched for lines across them
@@ -52,7 +54,5 @@ def _edge_to_edge(ys: np.ndarray, xs: np.ndarray, angle: float, h: int, w: int) 
 def _beside_strokes(ink: np.ndarray, line: np.ndarray) -> np.ndarray:
     """(H, W) bool: line pixels whose 3 x 3 neighbourhood holds more ink than a line alone would."""
     other = (ink & ~line).astype(np.float32)
-    p = np.pad(other, 1)
-    h, w = ink.shape
-    around = sum(p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3))
+    around = sum(neighbourhood3(np.pad(other, 1)))
     return around >= 3

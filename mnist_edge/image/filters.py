@@ -96,31 +96,28 @@ def dilate(mask: np.ndarray, k: int) -> np.ndarray:
 
 def median3(a: np.ndarray) -> np.ndarray:
     """(H, W) -> (H, W): median of each 3 x 3 neighbourhood (edges replicated)."""
-    p = pad_edge(a, 1)
-    h, w = a.shape
-    return median9([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)])
+    return median9(neighbourhood3(pad_edge(a, 1)))
+
+
+def neighbourhood3(padded: np.ndarray) -> list[np.ndarray]:
+    """(H + 2, W + 2) padded -> the nine (H, W) planes of each pixel's 3 x 3 neighbourhood, row by
+    row; plane 4 is the pixel itself."""
+    h, w = padded.shape[0] - 2, padded.shape[1] - 2
+    return [padded[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]
 
 
 def despeckle(a: np.ndarray, step: float) -> np.ndarray:
     """(H, W) -> (H, W): salt and pepper taken out. A pixel standing out by more than `step` from
     all its 8 neighbours, or a pair of adjacent pixels standing out from all their others, is
     replaced by its 3 x 3 median; a stroke's pixel, even at its tip, has more of its own around."""
-    p = pad_edge(a, 1)
-    h, w = a.shape
-    planes = [p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]
-    ring = np.sort(np.stack(planes[:4] + planes[5:]), axis=0)  # (8, H, W) the neighbours, ascending
-    salt, pepper = a - ring[-2] > step, ring[1] - a > step  # all but one neighbour far darker/lighter
-    speck = (a - ring[-1] > step) | (ring[0] - a > step)  # alone
-    speck |= (salt & _any_neighbour(salt)) | (pepper & _any_neighbour(pepper))  # in a pair
+    planes = neighbourhood3(pad_edge(a, 1))
+    ring = planes[:4] + planes[5:]  # the 8 neighbours
+    close_below = sum((n >= a - step).astype(np.uint8) for n in ring)  # (H, W) not far darker
+    close_above = sum((n <= a + step).astype(np.uint8) for n in ring)  # not far lighter
+    speck = (close_below == 0) | (close_above == 0)  # alone
+    for odd in (close_below <= 1, close_above <= 1):  # in a pair: its one close neighbour is odd too
+        speck |= odd & np.logical_or.reduce([n for k, n in enumerate(neighbourhood3(np.pad(odd, 1))) if k != 4])
     return np.where(speck, median9(planes), a) if speck.any() else a
-
-
-def _any_neighbour(mask: np.ndarray) -> np.ndarray:
-    """(H, W) bool -> (H, W) bool: any of the 8 neighbours set (the pixel itself not counted)."""
-    p = np.pad(mask, 1)
-    h, w = mask.shape
-    return np.logical_or.reduce([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)
-                                 if (dy, dx) != (1, 1)])
 
 
 def median9(planes: list[np.ndarray]) -> np.ndarray:
