@@ -24,6 +24,7 @@ What it isn't: the preprocessing (mnist_edge.image), the checks or the runtimes
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -38,7 +39,7 @@ from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
 from mnist_edge.image.preprocess import preprocess_readings
 from mnist_edge.backends import DEFAULT_BACKEND, Backend, open_backend
-from mnist_edge.calibration import logsumexp, most_confident, softmax  # not model.session: LiteRT runs need no onnxruntime
+from mnist_edge.calibration import logsumexp, most_confident, refusal, softmax  # not model.session: LiteRT runs need no onnxruntime
 from mnist_edge.views import SHIFTS, logits_over_views
 
 if TYPE_CHECKING:  # read()'s pipeline is imported by read() alone: predict's start-up stays lean
@@ -89,22 +90,39 @@ class DigitReader:
     backend: "onnxruntime" (the default) or "litert"; model None = that backend's shipped
     INT8 model. min_confidence: a digit whose probability is below it is reported as None
     with reason "unsure"; None = the threshold the model was exported with (0 when it has none).
+    min_logsumexp: an image whose logits' logsumexp is below it is reported as None with reason
+    "not_a_digit" (calibration.refusal); None = the model's (no such check when it has none).
     read() shows a digit under min_confidence as "?"; None there = reading.UNSURE_BELOW (0.5).
     """
 
     def __init__(self, model: str | os.PathLike | None = None, threads: int = 1,
-                 min_confidence: float | None = None, backend: str = DEFAULT_BACKEND):
+                 min_confidence: float | None = None, backend: str = DEFAULT_BACKEND,
+                 min_logsumexp: float | None = None):
         self.backend: Backend = open_backend(backend, model, threads=threads)
         self.read_min_confidence = min_confidence  # None: read's own (reading.UNSURE_BELOW)
         if min_confidence is None:
-            min_confidence = float(self.backend.metadata.get("min_confidence", 0.0))
+            min_confidence = self._model_threshold("min_confidence") or 0.0
         if not 0.0 <= min_confidence <= 1.0:
             raise UserError(f"min_confidence {min_confidence}: must be between 0 and 1")
         self.min_confidence = min_confidence
+        if min_logsumexp is None:
+            min_logsumexp = self._model_threshold("min_logsumexp")
+        if min_logsumexp is not None and not math.isfinite(min_logsumexp):
+            raise UserError(f"min_logsumexp {min_logsumexp}: must be a finite number")
+        self.min_logsumexp = min_logsumexp
 
     @property
     def path(self) -> Path:
         return self.backend.path
+
+    def _model_threshold(self, key: str) -> float | None:
+        """The model's own threshold `key` (JSON in its metadata), None when it has none."""
+        value = self.backend.metadata.get(key)
+        try:
+            value = json.loads(value) if isinstance(value, str) else value
+            return None if value is None else float(value)
+        except (ValueError, TypeError):
+            raise UserError(f"{self.path}: metadata {key} is not a number: {value!r:.40}") from None
 
     def predict(self, image: ImageInput, top_k: int = 1, see: bool = False) -> Prediction:
         """One image -> Prediction; UserError "SOURCE: problem" when it cannot be read."""
@@ -121,13 +139,15 @@ class DigitReader:
         fitted: list[np.ndarray | Prediction | Failure] = [
             self._fit(image, name) for image, name in zip(images, names)]
         arrays = [f for f in fitted if isinstance(f, np.ndarray)]  # (k, 28, 28) readings each
-        probs = iter(self._probabilities(np.concatenate(arrays)) if arrays else [])  # (sum k, 10)
+        logits = iter(self._logits(np.concatenate(arrays)) if arrays else [])  # (sum k, 10)
         out: list[Prediction | Failure] = []
         for item, name in zip(fitted, names):
             if isinstance(item, np.ndarray):
-                readings = np.stack([next(probs) for _ in item])  # (k, 10)
-                best = most_confident(readings)  # the network's choice
-                item = self._result(name, readings[best], item[best], top_k, see)
+                readings = np.stack([next(logits) for _ in item])  # (k, 10)
+                with np.errstate(invalid="ignore", over="ignore"):  # NaN rows: not finite
+                    probs, energy = softmax(readings), logsumexp(readings)  # (k, 10), (k,)
+                best = most_confident(probs)  # the network's choice
+                item = self._result(name, probs[best], float(energy[best]), item[best], top_k, see)
             out.append(item)
         return out
 
@@ -179,28 +199,26 @@ class DigitReader:
         chunk = {"chunk": len(SHIFTS) * max(1, len(pixels))} if one_run else {}
         return logits_over_views(self.backend.predict_logits, pixels, **chunk)
 
-    def _probabilities(self, pixels: np.ndarray) -> np.ndarray:
-        """(n, 28, 28) -> (n, 10) float64; NaN rows where the model's output is not finite."""
-        with np.errstate(invalid="ignore", over="ignore"):
-            return softmax(self._logits(pixels))
-
-    def _result(self, name: str, probs: np.ndarray, pixels: np.ndarray, top_k: int,
-                see: bool) -> Prediction | Failure:
+    def _result(self, name: str, probs: np.ndarray, energy: float, pixels: np.ndarray,
+                top_k: int, see: bool) -> Prediction | Failure:
+        """probs: (10,) of the chosen reading, energy: the logsumexp of its logits."""
         if not np.all(np.isfinite(probs)):
             return Failure(name, f"the model's output is not finite ({self.path})")
         order = np.argsort(-probs, kind="stable")[:top_k]  # (k,) digits, most likely first
         top = tuple(Guess(int(d), float(probs[d])) for d in order)
         best = top[0]
-        unsure = best.probability < self.min_confidence or math.isnan(best.probability)
-        return Prediction(name, None if unsure else best.digit, best.probability, top,
-                          reason="unsure" if unsure else None, pixels=pixels if see else None)
+        reason = refusal(best.probability, energy, self.min_confidence, self.min_logsumexp)
+        return Prediction(name, None if reason else best.digit, best.probability, top,
+                          reason=reason, pixels=pixels if see else None)
 
 
 def load(model: str | os.PathLike | None = None, threads: int = 1,
-         min_confidence: float | None = None, backend: str = DEFAULT_BACKEND) -> DigitReader:
+         min_confidence: float | None = None, backend: str = DEFAULT_BACKEND,
+         min_logsumexp: float | None = None) -> DigitReader:
     """A DigitReader over `model` (default: the backend's shipped INT8 model), checked and
     loaded once, on `backend` ("onnxruntime", or "litert" with the [litert] extra)."""
-    return DigitReader(model, threads=threads, min_confidence=min_confidence, backend=backend)
+    return DigitReader(model, threads=threads, min_confidence=min_confidence, backend=backend,
+                       min_logsumexp=min_logsumexp)
 
 
 def source_name(image: ImageInput) -> str:

@@ -3,10 +3,12 @@
 What it is: the standard expected calibration error (confidence = top softmax probability,
 15 equal-width bins over [0, 1], ECE = sum over bins of |accuracy - mean confidence| weighted
 by the bin's share of samples), the per-bin numbers a reliability diagram draws, a softmax
-with a temperature, logsumexp (read scores candidates by it), and a 1-D fit of the temperature
-T minimising the negative log-likelihood of logits / T. Torch-free: the runtime (`eval`,
-`read`) and the trainer share it.
-What it isn't: plotting (the CLI draws the diagram) or the choice of the refusal threshold.
+with a temperature, logsumexp (read scores candidates by it), a 1-D fit of the temperature
+T minimising the negative log-likelihood of logits / T, and refusal(): the network's two
+reasons to give no digit. Torch-free: the runtime (`predict`, `eval`, `read`) and the trainer
+share it.
+What it isn't: plotting (the CLI draws the diagram) or the choice of the refusal thresholds
+(the trainer's and bench/scripts/photoset_issue10.py's, on validation data).
 """
 
 from __future__ import annotations
@@ -38,6 +40,19 @@ def most_confident(probs: np.ndarray) -> int:
     """(k, 10) probabilities of k readings of one image -> the index of the reading whose top
     probability is highest (a NaN row loses)."""
     return int(np.argmax(np.nan_to_num(probs.max(1), nan=-1.0)))
+
+
+def refusal(probability: float, energy: float, min_confidence: float,
+            min_logsumexp: float | None) -> str | None:
+    """Why the network gives no digit for a reading, or None. "not_a_digit": the logsumexp of
+    its logits is under min_logsumexp (None: no such check), it looks like none of the ten
+    (letters, symbols, shapes score low on it where their top probability can still be high);
+    "unsure": its top probability is under min_confidence (or NaN), it looks like more than one."""
+    if min_logsumexp is not None and not energy >= min_logsumexp:  # NaN refused too
+        return "not_a_digit"
+    if not probability >= min_confidence:
+        return "unsure"
+    return None
 
 
 def nll(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:

@@ -27,9 +27,9 @@ from mnist_edge.image.segment import Segmentation
 
 UNSURE = "?"
 # A digit of a number is shown as "?" when it is more likely wrong than right. The exported
-# model's min_confidence answers another question (is this image a digit at all?) and is
-# stricter: on validation numbers (seeds 1 and 2) the digits it would flag, 0.5-0.69, read right
-# 55% of the time.
+# model's thresholds answer another question (is this image a digit at all?) and are not read's:
+# on validation numbers (seeds 1 and 2) the digits a 0.69 threshold flagged, 0.5-0.69, read
+# right 55% of the time.
 UNSURE_BELOW = 0.5
 PER_DIGIT = -0.01  # log-prior per digit of a way of cutting (chosen on seeded validation numbers)
 SHORT, SHORT_WEIGHT = 0.7, 4.0  # a digit lower than SHORT x the line's height: log-penalty per unit

@@ -44,6 +44,9 @@ class PredictConfig:
     min_confidence: float | None = option(None, "Report 'not a digit (unsure)' below this "
                                           "probability (default: the model's own threshold).",
                                           min=0.0, max=1.0)
+    min_logsumexp: float | None = option(None, "Report 'not a digit' when the logsumexp of the "
+                                         "network's logits (how much the image looks like any "
+                                         "digit at all) is below this (default: the model's own).")
     threads: int = option(1, "Inference threads (onnxruntime intra-op, LiteRT's); 0 = the "
                           "runtime's default.", min=0)
     backend: str = backend_option()
@@ -63,7 +66,7 @@ def run_predict(cfg: PredictConfig, out: TextIO = sys.stdout, err: TextIO = sys.
         raise UserError(f"no image files in {' '.join(cfg.images)}")
     if reader is None:  # a DigitReader may be handed in (tests, embedding programs)
         reader = load(cfg.model, threads=cfg.threads, min_confidence=cfg.min_confidence,
-                      backend=cfg.backend)
+                      backend=cfg.backend, min_logsumexp=cfg.min_logsumexp)
     paths = [i for i in items if isinstance(i, Path)]
     report = Report(cfg, out, err, width=max((len(printable(p)) for p in paths), default=4))
     saved: set[str] = set()

@@ -19,7 +19,7 @@ from PIL import Image
 import mnist_edge
 from helpers.clirun import ARTIFACTS, REPO, json_lines, mnist_edge as cli
 from mnist_edge.api import Failure, Prediction
-from mnist_edge.calibration import softmax
+from mnist_edge.calibration import logsumexp, softmax
 from mnist_edge.views import views
 
 SAMPLE = next((ARTIFACTS / "samples").glob("digit_7_*.png"))
@@ -84,6 +84,24 @@ def test_min_confidence_turns_a_low_probability_into_unsure():
     assert p.to_dict()["reason"] == "unsure"
     with pytest.raises(mnist_edge.UserError, match="between 0 and 1"):
         mnist_edge.load(min_confidence=1.5)
+
+
+def test_min_logsumexp_turns_what_looks_like_no_digit_into_not_a_digit(reader):
+    """The shipped model carries both thresholds; over the sample's logsumexp (the mean logits of
+    its five views) the answer is "not_a_digit" although its probability stays high; a bad
+    value is a UserError, and the model's own is used when none is given."""
+    meta = reader.backend.metadata
+    assert reader.min_logsumexp == float(meta["min_logsumexp"])
+    assert reader.min_confidence == float(meta["min_confidence"])
+    p = reader.predict(SAMPLE, see=True)
+    energy = float(logsumexp(reader.backend.predict_logits(views(p.pixels[None])[:, None]).mean(0, keepdims=True))[0])
+    assert p.digit == 7 and energy > reader.min_logsumexp
+    above = mnist_edge.load(min_logsumexp=energy + 0.01).predict(SAMPLE)
+    assert above.digit is None and above.reason == "not_a_digit" and above.probability > 0.99
+    assert above.to_dict()["reason"] == "not_a_digit"
+    assert mnist_edge.load(min_logsumexp=energy - 0.01).predict(SAMPLE).digit == 7
+    with pytest.raises(mnist_edge.UserError, match="finite"):
+        mnist_edge.load(min_logsumexp=float("nan"))
 
 
 def test_predict_reads_the_mean_of_five_shifted_views(reader):

@@ -1,4 +1,4 @@
-"""mnist_edge.calibration (numpy only): ECE, reliability bins, temperature fit, refusal threshold.
+"""mnist_edge.calibration (numpy only): ECE, reliability bins, temperature fit, refusals.
 
 The data are synthetic with a known answer: a classifier whose confidence is its accuracy
 (ECE near 0), the same one reporting sqrt(confidence) (ECE = E[sqrt(c) - c] = 0.167), and
@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_edge.calibration import (expected_calibration_error, fit_temperature, most_confident, nll,
-                                    refusal_threshold, reliability_bins, softmax)
+from mnist_edge.calibration import (expected_calibration_error, fit_temperature, logsumexp,
+                                    most_confident, nll, refusal, refusal_threshold,
+                                    reliability_bins, softmax)
 
 
 def probs_with_confidence(confidence: np.ndarray, rng: np.random.Generator):
@@ -81,3 +82,19 @@ def test_most_confident_reading_wins_and_a_nan_row_loses():
     probs[0, 3], probs[1, 7], probs[2] = 0.55, 0.6, np.nan
     assert most_confident(probs) == 1
     assert most_confident(probs[[2, 0]]) == 1
+
+
+def test_refusal_names_why_the_network_gives_no_digit():
+    """Logits that look like no digit (all low: logsumexp under the bar) are "not_a_digit" even
+    where one class stands out; logits split between two digits are "unsure"; either check
+    alone; NaN is refused; None switches the logsumexp check off."""
+    letter = np.array([[2.5, -1, -1, -1, -1, -1, -1, -1, -1, -1]])  # top 0.96, logsumexp 2.54
+    split = np.array([[9.0, 9.0, 0, 0, 0, 0, 0, 0, 0, 0]])  # top 0.50, logsumexp 9.69
+    clear = np.array([[12.0, 0, 0, 0, 0, 0, 0, 0, 0, 0]])
+    verdicts = [refusal(float(softmax(z).max()), float(logsumexp(z)[0]), 0.6, 2.8)
+                for z in (letter, split, clear)]
+    assert verdicts == ["not_a_digit", "unsure", None]
+    assert refusal(0.96, 2.54, 0.6, None) is None  # no logsumexp check: the letter passes
+    assert refusal(0.3, 2.0, 0.6, 2.8) == "not_a_digit"  # both: it looks like no digit first
+    assert refusal(float("nan"), float("nan"), 0.0, 2.8) == "not_a_digit"
+    assert refusal(float("nan"), 5.0, 0.0, None) == "unsure"

@@ -199,6 +199,19 @@ def test_a_blank_page_is_not_a_digit_not_an_error(tmp_path):
     assert obj["digit"] is None and obj["reason"] == "blank"
 
 
+def test_min_logsumexp_refuses_as_not_a_digit_and_keeps_the_probability():
+    """--min-logsumexp over what the sample scores: '-' and the reason in the table, digit null
+    with reason not_a_digit and the probability in JSON, exit 0 (an answer, not an error)."""
+    sample = next((ARTIFACTS / "samples").glob("digit_7_*.png"))
+    table = mnist_edge("predict", sample, "--min-logsumexp", "1000")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[1].split()[1] == "-" and "(not_a_digit)" in table.stdout
+    (obj,) = json_lines(mnist_edge("predict", "--json", sample, "--min-logsumexp", "1000").stdout)
+    assert obj["digit"] is None and obj["reason"] == "not_a_digit" and obj["probability"] > 0.99
+    (obj,) = json_lines(mnist_edge("predict", "--json", sample, "--min-logsumexp", "-1000").stdout)
+    assert obj["digit"] == 7
+
+
 def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
     """`mnist-edge predict many/ | head -1`: the pipe closes while predict still writes."""
     import subprocess

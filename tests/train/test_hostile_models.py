@@ -214,3 +214,15 @@ def test_shipped_model_copy_runs(tmp_path):
     result = mnist_edge("predict", "--model", copy, SAMPLE)
     assert result.returncode == 0 and result.stdout.splitlines()[1].split()[-2] == "7"
     os.unlink(copy)
+
+
+@pytest.mark.parametrize("key", ["min_confidence", "min_logsumexp"])
+def test_a_threshold_in_the_metadata_that_is_no_number_is_one_line(tmp_path, key):
+    """The not-a-digit thresholds come from the model's metadata: JSON numbers, or the model is
+    refused by name (not a ValueError traceback); JSON null means no threshold."""
+    path = save(linear_model(metadata={key: '"high"'}), tmp_path / "m.onnx")
+    result = mnist_edge("predict", "--model", path, SAMPLE)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [f"error: {path}: metadata {key} is not a number: 'high'"]
+    path = save(linear_model(metadata={key: "null"}), tmp_path / "null.onnx")
+    assert mnist_edge("predict", "--model", path, SAMPLE).returncode == 0
