@@ -61,6 +61,7 @@ def calibration_entry(summary: dict) -> dict:
     return {"temperature": summary.get("temperature", 1.0),
             "min_confidence": summary.get("min_confidence"),
             "min_confidence_source": summary.get("min_confidence_source", "checkpoint (train)"),
+            "min_logsumexp": summary.get("min_logsumexp"),
             "fitted_on": (f"validation split ({cal['validation']['images']} images)"
                           if cal.get("validation") else None),
             "validation": cal.get("validation"), "synthetic_negatives": cal.get("synthetic_negatives")}
@@ -81,7 +82,16 @@ def _calibration_lines(card: dict) -> list[str]:
             f"{cal.get('min_confidence_source', 'the checkpoint')}) is not read as a digit. The "
             f"checkpoint's own threshold refused {_pct(refused)} of clean validation digits and "
             f"{_pct(negatives)} of held-out synthetic non-digits (shapes, scribbles, blank pages, "
-            "digit pairs)."]
+            "digit pairs).", *_logsumexp_line(cal)]
+
+
+def _logsumexp_line(cal: dict) -> list[str]:
+    if cal.get("min_logsumexp") is None:
+        return []
+    return ["", f"An image whose logits' logsumexp is below min_logsumexp = {cal['min_logsumexp']:.4f} "
+                "looks like no digit at all and is not read as one either (reason not_a_digit): "
+                "letters, symbols and shapes score low on it where their top probability can "
+                "still be high."]
 
 
 def render_markdown(card: dict) -> str:
@@ -118,6 +128,8 @@ def render_markdown(card: dict) -> str:
               + ", ".join(f"{k}={v}" for k, v in (tr["recipe"] or {}).items()) + ".", "",
               "## Provenance", "",
               f"- command: `{card['command']}`",
+              *([f"- thresholds set by: `{card['thresholds_set']['command']}`"]
+                if card.get("thresholds_set") else []),
               f"- checkpoint SHA-256: `{card['checkpoint']['sha256']}`",
               "- data MD5: " + ", ".join(f"{k} `{v}`" for k, v in card["data_md5"].items()),
               "- versions: " + ", ".join(f"{k} {v}" for k, v in card["versions"].items()),

@@ -52,6 +52,14 @@ class ExportConfig:
         None, "The not-a-digit threshold the models carry (top probability below it: not read as "
               "a digit); default: the checkpoint's, fitted on clean validation digits. Choose it "
               "on validation data (bench/scripts/photoset_issue10.py threshold).", min=0.0, max=1.0)
+    min_logsumexp: float | None = option(
+        None, "The models' second not-a-digit threshold: an image whose logits' logsumexp is below "
+              "it looks like no digit at all; default: none. Choose it on validation data "
+              "(bench/scripts/photoset_issue10.py threshold --min-confidence).")
+    from_export: str | None = option(
+        None, "Instead of exporting --checkpoint: copy the export in this folder into --out with "
+              "only the thresholds changed (--min-confidence, --min-logsumexp), in every model's "
+              "metadata and the card; the weights stay bit for bit, no torch needed.", cli_type=Path)
     tflite: bool = option(False, "Also write mnist_cnn.tflite (and mnist_cnn.int8.tflite with "
                                  "--quantize) for the LiteRT backend; needs the [tflite] extra.")
     qdq_report: bool = option(False, "Print and save qdq_report.json: per-tensor SQNR of weights "

@@ -49,6 +49,8 @@ def model_metadata(summary: dict[str, Any], checkpoint_sha256: str, data_md5: di
         "temperature": json.dumps(summary.get("temperature", 1.0)),
         # "Not a digit": refuse when the top softmax probability is below this (null: no threshold).
         "min_confidence": json.dumps(summary.get("min_confidence")),
+        # "Not a digit" too when the logsumexp of the logits is below this (null: no such check).
+        "min_logsumexp": json.dumps(summary.get("min_logsumexp")),
         "checkpoint_sha256": checkpoint_sha256,
         "data_md5": json.dumps(data_md5, sort_keys=True),
         "versions": json.dumps(export_versions(), sort_keys=True),

@@ -100,6 +100,8 @@ def run_export(cfg: ExportConfig, console: Console | None = None) -> dict:
         if cfg.min_confidence is not None:  # chosen on validation photos instead of clean digits
             summary |= {"min_confidence": cfg.min_confidence,
                         "min_confidence_source": "export --min-confidence"}
+        if cfg.min_logsumexp is not None:
+            summary |= {"min_logsumexp": cfg.min_logsumexp}
         data_md5 = data_checksums(cfg.data_dir)
         checkpoint = {"path": str(cfg.checkpoint), "sha256": sha256_of(cfg.checkpoint)}
         meta = partial(model_metadata, summary, checkpoint["sha256"], data_md5)  # (precision, quant)

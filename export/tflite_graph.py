@@ -62,13 +62,18 @@ def _dynamic_reshapes(model, graph) -> None:
 
 
 def with_metadata(data: bytes, name: str, values: dict[str, str]) -> bytes:
-    """The model with a metadata entry `name` = JSON of `values` (replacing one of that name)."""
+    """The model with a metadata entry `name` = JSON of `values` (replacing one of that name,
+    in its own buffer)."""
     model = fbu.convert_bytearray_to_object(data)
+    raw = np.frombuffer(json.dumps(values, sort_keys=True).encode(), dtype=np.uint8)
+    old = [m for m in (model.metadata or []) if m.name in (name, name.encode())]
+    if old:
+        model.buffers[old[0].buffer].data = raw
+        return bytes(fbu.convert_object_to_bytearray(model))
     buffer = schema.BufferT()
-    buffer.data = np.frombuffer(json.dumps(values, sort_keys=True).encode(), dtype=np.uint8)
+    buffer.data = raw
     model.buffers.append(buffer)
     entry = schema.MetadataT()
     entry.name, entry.buffer = name, len(model.buffers) - 1
-    model.metadata = [m for m in (model.metadata or []) if m.name not in (name, name.encode())]
-    model.metadata.append(entry)
+    model.metadata = [*(model.metadata or []), entry]
     return bytes(fbu.convert_object_to_bytearray(model))

@@ -45,10 +45,14 @@ def _root(version: Annotated[Optional[bool], typer.Option(
 
 def require_torch(command: str) -> None:
     """One line naming the extra to install, instead of an ImportError traceback."""
-    from importlib.util import find_spec  # looks for torch without importing it here
+    require_module("torch", command)
 
-    if find_spec("torch") is None:
-        raise UserError(f"`mnist-edge {command}` needs torch, from the [train] extra: "
+
+def require_module(module: str, command: str) -> None:
+    from importlib.util import find_spec  # looks for it without importing it here
+
+    if find_spec(module) is None:
+        raise UserError(f"`mnist-edge {command}` needs {module}, from the [train] extra: "
                         f"{TRAIN_EXTRA_HINT}")
 
 
@@ -67,15 +71,24 @@ def run_train(cfg: TrainConfig) -> int:
 def run_export(cfg: ExportConfig) -> int:
     """Export a checkpoint to ONNX FP32 (and static INT8), with golden vectors and a model card.
 
+    With --from-export DIR: the export in DIR again, with new not-a-digit thresholds.
     Exit codes: 0 exported; 2 a usage, checkpoint, data or accuracy error, or --out not writable (one line on stderr; --out is left as it was).
     """
-    require_torch("export")
     from dataclasses import replace
 
     from mnist_edge.contract import command_line
+
+    cfg = replace(cfg, command=command_line())
+    if cfg.from_export is not None:
+        require_module("onnx", "export --from-export")
+        from mnist_edge.export.retune import retune
+
+        retune(cfg)
+        return 0
+    require_torch("export")
     from mnist_edge.export.pipeline import run_export as export
 
-    export(replace(cfg, command=command_line()))
+    export(cfg)
     return 0
 
 

@@ -71,7 +71,7 @@ def test_export_outputs_logits_divided_by_the_temperature(run, mnist_dir, tmp_pa
 
     out, _ = run
     card = run_export(ExportConfig(checkpoint=str(out / "checkpoint.pt"), out=str(tmp_path),
-                                   golden_sets=1, data_dir=str(mnist_dir),
+                                   golden_sets=1, data_dir=str(mnist_dir), min_logsumexp=2.5,
                                    command="pytest"), QUIET)
     state = load_checkpoint(out / "checkpoint.pt")
     raw = ReportCNN().eval()
@@ -85,5 +85,6 @@ def test_export_outputs_logits_divided_by_the_temperature(run, mnist_dir, tmp_pa
     assert json.loads(meta["temperature"]) == pytest.approx(state["temperature"])
     assert json.loads(meta["min_confidence"]) == pytest.approx(state["min_confidence"])
     assert card["calibration"]["min_confidence"] == state["min_confidence"]
+    assert json.loads(meta["min_logsumexp"]) == card["calibration"]["min_logsumexp"] == 2.5
     assert 0 <= card["models"][FP32_NAME]["test_ece"] < 0.2
     assert "not a digit" in (tmp_path / "MODEL_CARD.md").read_text()
