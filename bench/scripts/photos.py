@@ -4,8 +4,8 @@ What it is: --count photos per condition x severity (mnist_edge.synth.photos), 2
 digits (synth.small) and non-digits (synth.nondigits), all from a fixed seed and from the
 validation digits (train indices 50000-59999); each goes through the old preprocessing (the one
 of git commit --before-ref, loaded from git) and the new (mnist_edge.image), then the shipped INT8
-model; "shipped" is the new pipeline with the model's own not-a-digit threshold (its
-min_confidence), which is what `predict` and the API answer. A digit counts as read when it is
+model; "shipped" is the new pipeline with the model's own not-a-digit thresholds (its
+min_confidence and min_logsumexp), which is what `predict` and the API answer. A digit counts as read when it is
 not refused and the top class is its label. Writes bench/results/photos.json, photos.md,
 photos_hard.png (photo | what the network saw, for the new pipeline's misses), and the
 per-condition summary between <!-- photos-table:start/end --> in README.md (not when a font of
@@ -20,6 +20,7 @@ What it isn't: a test (tests/test_photos.py holds floors), or the real held-out 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import subprocess
 import sys
@@ -36,7 +37,7 @@ from mnist_edge.data.mnist import load_split
 from mnist_edge.errors import UserError
 from mnist_edge.image.digit import fit_digit
 from mnist_edge.image.load import load_image
-from mnist_edge.calibration import most_confident
+from mnist_edge.calibration import logsumexp, most_confident, refusal
 from mnist_edge.model.session import OnnxModel, softmax
 from mnist_edge.bench.scripts.common import REPO, splice
 from mnist_edge.synth import nondigits, photos, small, strokes
@@ -56,7 +57,7 @@ def old_pipeline(ref: str):
 
 def run_both(images: list[Image.Image], old, model: OnnxModel) -> dict[str, tuple[np.ndarray, list, np.ndarray]]:
     """-> {pipeline: ((n,) predicted digit or -1 if refused, reasons, (n, 28, 28) seen)} for
-    old, new, and shipped (new + the model's min_confidence)."""
+    old, new, and shipped (new + the model's not-a-digit thresholds, calibration.refusal)."""
     out = {}
     for name in ("old", "new"):
         seen, reasons, others = np.zeros((len(images), 28, 28), np.float32), [], {}
@@ -72,18 +73,28 @@ def run_both(images: list[Image.Image], old, model: OnnxModel) -> dict[str, tupl
                 if fitted.alternatives:  # a tight crop's or an outline's other readings
                     others[i] = np.stack(fitted.alternatives)
             reasons.append(reason)
-        probs = softmax(logits_over_views(model.predict_logits, seen))  # (n, 10)
+        logits = logits_over_views(model.predict_logits, seen)  # (n, 10)
         for i, pixels in others.items():  # the network's most confident reading, as the API takes it
-            every = np.concatenate([probs[i][None], softmax(logits_over_views(model.predict_logits, pixels))])  # (k, 10)
-            best = most_confident(every)
+            every = np.concatenate([logits[i][None], logits_over_views(model.predict_logits, pixels)])  # (k, 10)
+            best = most_confident(softmax(every))
             if best:
-                seen[i], probs[i] = pixels[best - 1], every[best]
-        out[name] = (np.where([r is None for r in reasons], probs.argmax(1), -1), reasons, seen)
+                seen[i], logits[i] = pixels[best - 1], every[best]
+        out[name] = (np.where([r is None for r in reasons], logits.argmax(1), -1), reasons, seen)
     digits, reasons, seen = out["new"]
-    unsure = probs.max(1) < float(model.metadata.get("min_confidence", 0.0))
-    out["shipped"] = (np.where(unsure, -1, digits),
-                      [r or ("unsure" if u else None) for r, u in zip(reasons, unsure)], seen)
+    thresholds = model_thresholds(str(model.path))
+    network = [refusal(p, e, *thresholds) for p, e in zip(softmax(logits).max(1), logsumexp(logits))]
+    out["shipped"] = (np.where([r is None for r in network], digits, -1),
+                      [r or n for r, n in zip(reasons, network)], seen)
     return out
+
+
+@functools.cache
+def model_thresholds(path: str) -> tuple[float, float | None]:
+    """The model's own min_confidence and min_logsumexp, as the API reads them."""
+    from mnist_edge.api import load
+
+    reader = load(path)
+    return reader.min_confidence, reader.min_logsumexp
 
 
 def digit_sets(args, images, labels):

@@ -10,8 +10,9 @@ What it is: two steps.
   preprocessing verdict, and the label (-1 for a non-digit).
   threshold: python -m mnist_edge.bench.scripts.photoset_issue10 threshold SET.npz MODEL.onnx
   the not-a-digit threshold refusing 1% of the validation photo digits the model reads right
-  (--rule all: 1% of all of them, preprocessing's refusals included),
-  and at it: digits read right and refused (photos, 28x28), non-digits refused per kind.
+  (--rule all: 1% of all of them, preprocessing's refusals included; with --min-confidence P,
+  the top-probability threshold P and min_logsumexp fitted to the rest), and at it: digits
+  read right and refused (photos, 28x28), non-digits refused per kind.
   score (torch): python -m mnist_edge.bench.scripts.photoset_issue10 score SET.npz CHECKPOINT [...]
   reads each checkpoint's network (temperature folded in) and its min_confidence and prints,
   per group, digits read right (refused counts as wrong), digits refused, non-digits refused
@@ -96,29 +97,39 @@ def score(path: str, checkpoint: str) -> dict:
     return out
 
 
-def threshold(path: str, model_path: str, refused: float = 0.01, rule: str = "right") -> dict:
+def threshold(path: str, model_path: str, refused: float = 0.01, rule: str = "right",
+              min_confidence: float | None = None) -> dict:
     """The not-a-digit threshold that refuses `refused` of the validation photo digits (rule
     "all": by preprocessing and the threshold together) or of those the model reads right (rule
     "right", the shipped model's), torch-free: an exported ONNX model, its logits already divided
     by T; and what the model does at it: digits read right and refused per group, non-digits
-    refused per kind."""
+    refused per kind. With min_confidence (rule "all"), the top-probability threshold is that,
+    and the threshold fitted is min_logsumexp, on the logsumexp of the logits, refusing what
+    preprocessing and min_confidence leave of `refused`."""
+    from mnist_edge.calibration import logsumexp, refusal
     from mnist_edge.model.session import OnnxModel, softmax
     from mnist_edge.views import logits_over_views
 
-    data = np.load(path)  # predict's probabilities: the mean logits of each image's shifted views
-    probs = softmax(logits_over_views(OnnxModel(model_path).predict_logits, data["pixels"].astype(np.float32)))
+    data = np.load(path)  # predict's logits: the mean of each image's shifted views
+    logits = logits_over_views(OnnxModel(model_path).predict_logits, data["pixels"].astype(np.float32))
+    probs, energy = softmax(logits), logsumexp(logits)  # (n, 10), (n,)
     labels, pre_refused, groups = data["labels"], data["reasons"] != "", data["groups"].astype(str)
     photo = np.char.startswith(groups, "photo/")
+    out = {"model": model_path, "rule": rule, "refused": refused}
     if rule == "right":
         right = (labels >= 0) & ~pre_refused & (probs.argmax(1) == labels)
-        value = float(np.quantile(probs.max(1)[right], refused))
-    else:  # what preprocessing leaves of `refused`, from the lowest top probabilities of the photo digits
-        left = max(0.0, refused - float(np.mean(pre_refused[photo])))
-        kept = photo & ~pre_refused
-        value = float(np.quantile(probs.max(1)[kept], left * photo.sum() / kept.sum()))
-    out_refused = pre_refused | (probs.max(1) < value)
+        thresholds = (float(np.quantile(probs.max(1)[right], refused)), None)
+    elif min_confidence is None:  # what preprocessing leaves of `refused`, from the lowest top probabilities
+        thresholds = (_fill(probs.max(1), pre_refused, photo, refused), None)
+    else:  # and what min_confidence leaves of it, from the lowest logsumexps
+        fixed = pre_refused | (probs.max(1) < min_confidence)
+        thresholds = (min_confidence, _fill(energy, fixed, photo, refused))
+    out["min_confidence"] = round(thresholds[0], 4)
+    if thresholds[1] is not None:
+        out["min_logsumexp"] = round(thresholds[1], 4)
+    verdicts = [refusal(p, e, *thresholds) for p, e in zip(probs.max(1), energy)]
+    out_refused = pre_refused | np.array([v is not None for v in verdicts])
     read = np.where(out_refused, -1, probs.argmax(1))
-    out = {"model": model_path, "min_confidence": round(value, 4), "rule": rule, "refused": refused}
     for name in ("photo", "28x28"):
         m = np.char.startswith(groups, name + "/")
         out[name] = {"read": round(float(np.mean(read[m] == labels[m])), 4),
@@ -128,6 +139,13 @@ def threshold(path: str, model_path: str, refused: float = 0.01, rule: str = "ri
     out["nondigits_refused_per_kind"] = {k.split("/")[1]: round(float(np.mean(out_refused[groups == k])), 3)
                                          for k in sorted(set(groups[non]))}
     return out
+
+
+def _fill(score: np.ndarray, already: np.ndarray, photo: np.ndarray, refused: float) -> float:
+    """The threshold on `score` that, with the photos `already` refused, refuses `refused` of them."""
+    left = max(0.0, refused - float(np.mean(already[photo])))
+    kept = photo & ~already
+    return float(np.quantile(score[kept], left * photo.sum() / kept.sum()))
 
 
 def main(argv: list[str]) -> None:
@@ -140,12 +158,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--rule", choices=["right", "all"], default="right",
                         help="threshold: refuse 1%% of the photo digits read right (the shipped model's "
                              "rule) or 1%% of all photo digits, preprocessing's refusals included")
+    parser.add_argument("--min-confidence", type=float,
+                        help="threshold, rule all: keep this top-probability threshold and fit "
+                             "min_logsumexp to the rest of the 1%% (none: fit min_confidence alone)")
     args = parser.parse_args(argv)
     if args.step == "render":
         render(args.paths[0], args.count, args.seed, data_dir=args.data_dir)
         return
     def step(path: str, model: str) -> dict:
-        return threshold(path, model, rule=args.rule) if args.step == "threshold" else score(path, model)
+        return (threshold(path, model, rule=args.rule, min_confidence=args.min_confidence)
+                if args.step == "threshold" else score(path, model))
 
     # one JSON document (a list, one entry per model), so that `> results.json` stays valid
     print(json.dumps([step(args.paths[0], model) for model in args.paths[1:]], indent=1))
