@@ -66,6 +66,11 @@ def annotate(proto: onnx.ModelProto, meta: dict[str, str], title: str) -> onnx.M
     proto.graph.doc_string = title
     proto.graph.input[0].doc_string = INPUT_DOC
     proto.graph.output[0].doc_string = OUTPUT_DOC
+    return set_metadata(proto, meta)
+
+
+def set_metadata(proto: onnx.ModelProto, meta: dict[str, str]) -> onnx.ModelProto:
+    """Set metadata_props in place: the keys of `meta` replaced, the others kept."""
     kept = [(p.key, p.value) for p in proto.metadata_props if p.key not in meta]
     del proto.metadata_props[:]
     onnx.helper.set_model_props(proto, {**dict(kept), **meta})

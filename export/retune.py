@@ -84,12 +84,9 @@ def _write_thresholds(src: Path, dst: Path, values: dict[str, float]) -> None:
         import onnx
 
         from mnist_edge.export.files import save_self_contained
+        from mnist_edge.export.metadata import set_metadata
 
-        proto = onnx.load(src)
-        kept = [(p.key, p.value) for p in proto.metadata_props if p.key not in encoded]
-        del proto.metadata_props[:]
-        onnx.helper.set_model_props(proto, {**dict(kept), **encoded})
-        save_self_contained(proto, dst)
+        save_self_contained(set_metadata(onnx.load(src), encoded), dst)
     else:  # .tflite: its one metadata entry, JSON {key: string}
         from importlib.util import find_spec
 

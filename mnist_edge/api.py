@@ -24,7 +24,6 @@ What it isn't: the preprocessing (mnist_edge.image), the checks or the runtimes
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -39,7 +38,7 @@ from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
 from mnist_edge.image.preprocess import preprocess_readings
 from mnist_edge.backends import DEFAULT_BACKEND, Backend, open_backend
-from mnist_edge.calibration import logsumexp, most_confident, refusal, softmax  # not model.session: LiteRT runs need no onnxruntime
+from mnist_edge.calibration import logsumexp, model_thresholds, most_confident, refusal, softmax  # not model.session: LiteRT runs need no onnxruntime
 from mnist_edge.views import SHIFTS, logits_over_views
 
 if TYPE_CHECKING:  # read()'s pipeline is imported by read() alone: predict's start-up stays lean
@@ -100,13 +99,12 @@ class DigitReader:
                  min_logsumexp: float | None = None):
         self.backend: Backend = open_backend(backend, model, threads=threads)
         self.read_min_confidence = min_confidence  # None: read's own (reading.UNSURE_BELOW)
-        if min_confidence is None:
-            min_confidence = self._model_threshold("min_confidence") or 0.0
+        own_confidence, own_logsumexp = model_thresholds(self.backend.metadata, str(self.path))
+        min_confidence = own_confidence if min_confidence is None else min_confidence
         if not 0.0 <= min_confidence <= 1.0:
             raise UserError(f"min_confidence {min_confidence}: must be between 0 and 1")
         self.min_confidence = min_confidence
-        if min_logsumexp is None:
-            min_logsumexp = self._model_threshold("min_logsumexp")
+        min_logsumexp = own_logsumexp if min_logsumexp is None else min_logsumexp
         if min_logsumexp is not None and not math.isfinite(min_logsumexp):
             raise UserError(f"min_logsumexp {min_logsumexp}: must be a finite number")
         self.min_logsumexp = min_logsumexp
@@ -114,15 +112,6 @@ class DigitReader:
     @property
     def path(self) -> Path:
         return self.backend.path
-
-    def _model_threshold(self, key: str) -> float | None:
-        """The model's own threshold `key` (JSON in its metadata), None when it has none."""
-        value = self.backend.metadata.get(key)
-        try:
-            value = json.loads(value) if isinstance(value, str) else value
-            return None if value is None else float(value)
-        except (ValueError, TypeError):
-            raise UserError(f"{self.path}: metadata {key} is not a number: {value!r:.40}") from None
 
     def predict(self, image: ImageInput, top_k: int = 1, see: bool = False) -> Prediction:
         """One image -> Prediction; UserError "SOURCE: problem" when it cannot be read."""
@@ -139,14 +128,14 @@ class DigitReader:
         fitted: list[np.ndarray | Prediction | Failure] = [
             self._fit(image, name) for image, name in zip(images, names)]
         arrays = [f for f in fitted if isinstance(f, np.ndarray)]  # (k, 28, 28) readings each
-        logits = iter(self._logits(np.concatenate(arrays)) if arrays else [])  # (sum k, 10)
+        logits = self._logits(np.concatenate(arrays)) if arrays else np.zeros((0, 10))  # (sum k, 10)
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN rows where the output is not finite
+            rows = iter(zip(softmax(logits), logsumexp(logits)))  # (10,) probabilities, logsumexp
         out: list[Prediction | Failure] = []
         for item, name in zip(fitted, names):
             if isinstance(item, np.ndarray):
-                readings = np.stack([next(logits) for _ in item])  # (k, 10)
-                with np.errstate(invalid="ignore", over="ignore"):  # NaN rows: not finite
-                    probs, energy = softmax(readings), logsumexp(readings)  # (k, 10), (k,)
-                best = most_confident(probs)  # the network's choice
+                probs, energy = zip(*[next(rows) for _ in item])  # k readings of this image
+                best = most_confident(np.stack(probs))  # the network's choice
                 item = self._result(name, probs[best], float(energy[best]), item[best], top_k, see)
             out.append(item)
         return out

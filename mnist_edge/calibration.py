@@ -5,7 +5,7 @@ What it is: the standard expected calibration error (confidence = top softmax pr
 by the bin's share of samples), the per-bin numbers a reliability diagram draws, a softmax
 with a temperature, logsumexp (read scores candidates by it), a 1-D fit of the temperature
 T minimising the negative log-likelihood of logits / T, and refusal(): the network's two
-reasons to give no digit. Torch-free: the runtime (`predict`, `eval`, `read`) and the trainer
+reasons to give no digit, with model_thresholds(), the thresholds a model carries. Torch-free: the runtime (`predict`, `eval`, `read`) and the trainer
 share it.
 What it isn't: plotting (the CLI draws the diagram) or the choice of the refusal thresholds
 (the trainer's and bench/scripts/photoset_issue10.py's, on validation data).
@@ -13,7 +13,11 @@ What it isn't: plotting (the CLI draws the diagram) or the choice of the refusal
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+
+from mnist_edge.errors import UserError
 
 ECE_BINS = 15
 # The temperature search range: wider than any sensible model needs (0.4 fixed label smoothing).
@@ -53,6 +57,20 @@ def refusal(probability: float, energy: float, min_confidence: float,
     if not probability >= min_confidence:
         return "unsure"
     return None
+
+
+def model_thresholds(metadata: dict, source: str) -> tuple[float, float | None]:
+    """(min_confidence, min_logsumexp) a model carries in its metadata (JSON numbers; absent or
+    null: 0.0 and None, no threshold); UserError naming `source` when one is not a number."""
+    found = []
+    for key in ("min_confidence", "min_logsumexp"):
+        value = metadata.get(key)
+        try:
+            value = json.loads(value) if isinstance(value, str) else value
+            found.append(None if value is None else float(value))
+        except (ValueError, TypeError):
+            raise UserError(f"{source}: metadata {key} is not a number: {value!r:.40}") from None
+    return found[0] or 0.0, found[1]
 
 
 def nll(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:

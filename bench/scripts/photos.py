@@ -20,7 +20,6 @@ What it isn't: a test (tests/test_photos.py holds floors), or the real held-out 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from mnist_edge.data.mnist import load_split
 from mnist_edge.errors import UserError
 from mnist_edge.image.digit import fit_digit
 from mnist_edge.image.load import load_image
-from mnist_edge.calibration import logsumexp, most_confident, refusal
+from mnist_edge.calibration import logsumexp, model_thresholds, most_confident, refusal
 from mnist_edge.model.session import OnnxModel, softmax
 from mnist_edge.bench.scripts.common import REPO, splice
 from mnist_edge.synth import nondigits, photos, small, strokes
@@ -81,20 +80,11 @@ def run_both(images: list[Image.Image], old, model: OnnxModel) -> dict[str, tupl
                 seen[i], logits[i] = pixels[best - 1], every[best]
         out[name] = (np.where([r is None for r in reasons], logits.argmax(1), -1), reasons, seen)
     digits, reasons, seen = out["new"]
-    thresholds = model_thresholds(str(model.path))
+    thresholds = model_thresholds(model.metadata, str(model.path))  # as the API reads them
     network = [refusal(p, e, *thresholds) for p, e in zip(softmax(logits).max(1), logsumexp(logits))]
     out["shipped"] = (np.where([r is None for r in network], digits, -1),
                       [r or n for r, n in zip(reasons, network)], seen)
     return out
-
-
-@functools.cache
-def model_thresholds(path: str) -> tuple[float, float | None]:
-    """The model's own min_confidence and min_logsumexp, as the API reads them."""
-    from mnist_edge.api import load
-
-    reader = load(path)
-    return reader.min_confidence, reader.min_logsumexp
 
 
 def digit_sets(args, images, labels):
