@@ -131,6 +131,8 @@ def render_markdown(card: dict) -> str:
               *([f"- thresholds set by: `{card['thresholds_set']['command']}`"]
                 if card.get("thresholds_set") else []),
               f"- checkpoint SHA-256: `{card['checkpoint']['sha256']}`",
+              *([f"- fine-tuned from: `{tr['recipe'].get('init')}` (SHA-256 `{tr['init_sha256']}`)"]
+                if tr.get("init_sha256") else []),
               "- data MD5: " + ", ".join(f"{k} `{v}`" for k, v in card["data_md5"].items()),
               "- versions: " + ", ".join(f"{k} {v}" for k, v in card["versions"].items()),
               f"- golden test vectors: {', '.join(card['golden_test_data']) or 'none'}", ""]

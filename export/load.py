@@ -62,6 +62,7 @@ def training_summary(state: dict[str, Any]) -> dict[str, Any]:
         "arch": state.get("arch"),
         "epochs": state.get("epoch"),
         "recipe": recipe,
+        "init_sha256": state.get("init_sha256"),  # the weights a fine-tuning run started from
         "device": (state.get("config") or {}).get("device"),
         "normalization": state.get("normalization") or {},
         "final_test_accuracy": test.get("accuracy", history[-1].get("test_accuracy")),

@@ -56,6 +56,8 @@ class TrainConfig:
     max_refused: float = option(0.01, "The not-a-digit threshold refuses at most this share of "
                                       "validation digits.")
     seed: int = option(0, "Seed of weights, order, augmentation and dropout.")
+    init: str = option("", "Start from these weights instead of random ones (fine-tuning): a checkpoint.pt, "
+                           "or an exported FP32 .onnx such as the shipped mnist_cnn.onnx; '' = random.")
     device: str = option("auto", "auto (CUDA when available), cpu or cuda.")
     threads: int = option(0, "CPU threads for torch; 0 = torch's default.", min=0)
     limit: int = option(0, "Quick mode: use only the first N training (and validation and test) images; 0 = all.",

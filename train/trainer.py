@@ -31,12 +31,14 @@ from mnist_edge.atomic import atomic_write_text
 from mnist_edge.contract import MNIST_MEAN, MNIST_STD, versions
 from mnist_edge.data.mnist import data_checksums, load_split
 from mnist_edge.errors import UserError
+from mnist_edge.export.files import sha256_of
 from mnist_edge.fsguard import check_writable_folder
 from mnist_edge.train.augment import random_affine
 from mnist_edge.train.calibrate import calibrate
 from mnist_edge.train.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from mnist_edge.train.config import TrainConfig
 from mnist_edge.train.imaging import ImagingParams, imaging
+from mnist_edge.train.init_weights import load_initial
 from mnist_edge.train.negatives import negatives
 from mnist_edge.train.pieces import cut_pieces
 from mnist_edge.train.model import ARCH, ReportCNN, count_parameters
@@ -148,6 +150,8 @@ def train_one_epoch(model, ema, opt, sched, images, labels, cfg, epoch, progress
 
 def build(cfg: TrainConfig, device: torch.device, steps_per_epoch: int):
     model = ReportCNN(dropout=cfg.dropout).to(device, memory_format=torch.channels_last)
+    if cfg.init:  # fine-tuning: the given weights in place of the seed's random ones
+        load_initial(model, cfg.init)
     if cfg.optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True,
                               weight_decay=cfg.weight_decay)
@@ -222,7 +226,8 @@ def _train(cfg: TrainConfig, console: Console, device: torch.device, out: Path) 
         console.print(f"resuming after epoch {start_epoch} from {out / CHECKPOINT_NAME}")
     common = {"arch": ARCH, "normalization": {"mean": MNIST_MEAN, "std": MNIST_STD},
               "data_md5": data_checksums(cfg.data_dir), "versions": versions("torch", "numpy"),
-              "config": {"recipe": cfg.recipe(), "device": str(device)}}
+              "config": {"recipe": cfg.recipe(), "device": str(device)},
+              **({"init_sha256": sha256_of(Path(cfg.init))} if cfg.init else {})}
     elapsed = history[-1]["elapsed_s"] if history else 0.0
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, transient=True)
