@@ -8,6 +8,7 @@ as it was). Needs torch and the real MNIST files.
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
@@ -16,12 +17,16 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs torch (the [train] extra)")
 
+from rich.console import Console  # noqa: E402
+
 from mnist_edge.errors import UserError  # noqa: E402
+from mnist_edge.export.config import ExportConfig  # noqa: E402
 from mnist_edge.export.files import sha256_of  # noqa: E402
 from mnist_edge.export.load import fold_temperature, training_summary  # noqa: E402
+from mnist_edge.export.pipeline import run_export  # noqa: E402
+from mnist_edge.model.check import artifacts_dir  # noqa: E402
 from mnist_edge.train.checkpoint import load_checkpoint  # noqa: E402
 from mnist_edge.train.config import TrainConfig  # noqa: E402
-from mnist_edge.model.check import artifacts_dir  # noqa: E402
 from mnist_edge.train.init_weights import initial_weights  # noqa: E402
 from mnist_edge.train.model import ReportCNN  # noqa: E402
 from mnist_edge.train.trainer import train  # noqa: E402
@@ -60,6 +65,13 @@ def test_fine_tuning_starts_from_the_shipped_model(tmp_path, mnist_dir):
     assert state["init_sha256"] == sha256_of(SHIPPED_FP32)
     assert training_summary(state)["init_sha256"] == sha256_of(SHIPPED_FP32)
     assert state["config"]["recipe"]["init"] == str(SHIPPED_FP32)
+    # the export's card names where the run started
+    card = run_export(ExportConfig(checkpoint=str(tmp_path / "tuned" / "checkpoint.pt"),
+                                   out=str(tmp_path / "export"), data_dir=str(mnist_dir)),
+                      Console(file=io.StringIO()))
+    assert card["training"]["init_sha256"] == sha256_of(SHIPPED_FP32)
+    assert f"fine-tuned from: `{SHIPPED_FP32}` (SHA-256 `{sha256_of(SHIPPED_FP32)}`)" in (
+        tmp_path / "export" / "MODEL_CARD.md").read_text()
     # from a checkpoint: its raw weights, as they are
     again = initial_weights(str(tmp_path / "tuned" / "checkpoint.pt"))
     assert all(torch.equal(again[k], state["model"][k]) for k in state["model"])
