@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mnist_edge.export.files import sha256_of
 from mnist_edge.contract import CARD_JSON, CARD_MD, CLASS_LABELS, INPUT_DOC, OUTPUT_DOC
 from mnist_edge.export.metadata import preprocessing
+from mnist_edge.model.check import sha256_of
 
 
 

@@ -1,7 +1,7 @@
-"""The files of an export: the --out folder, self-contained ONNX files, hashes, publishing.
+"""The files of an export: the --out folder, self-contained ONNX files, publishing.
 
 What it is: the names an export owns in --out (is_export_name); saving a ModelProto as ONE
-file (weights inline, never an external .data file) and checking it; SHA-256. The export is
+file (weights inline, never an external .data file) and checking it. The export is
 built in a staging folder beside --out and swapped in whole (mnist_edge.publish): a reader
 sees the old export or the new one, never a mix, and nothing under --out is followed.
 What it isn't: what goes into the files (to_onnx.py, quantize.py, golden.py, card.py).
@@ -9,19 +9,12 @@ What it isn't: what goes into the files (to_onnx.py, quantize.py, golden.py, car
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
 import onnx
 
 from mnist_edge.contract import CARD_JSON, CARD_MD, GOLDEN_PREFIX, MODEL_FILES, TFLITE_FILES
 from mnist_edge.fsguard import writing
-
-
-def sha256_of(path: str | os.PathLike) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def is_export_name(name: str) -> bool:

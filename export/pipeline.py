@@ -22,7 +22,8 @@ from mnist_edge.export.card import build_card, file_entries, write_card
 from mnist_edge.export.config import ExportConfig
 from mnist_edge.export.accuracy import (calibration_error, check_int8_drop, compare_int8,
                                          predictions, score)
-from mnist_edge.export.files import is_export_name, save_self_contained, sha256_of
+from mnist_edge.export.files import is_export_name, save_self_contained
+from mnist_edge.model.check import sha256_of
 from mnist_edge.export.golden import golden_names, write_golden
 from mnist_edge.export.load import load_model, training_summary
 from mnist_edge.export.metadata import annotate, export_versions, model_metadata

@@ -23,7 +23,8 @@ from mnist_edge.contract import CARD_JSON, CARD_MD, command_line
 from mnist_edge.errors import UserError
 from mnist_edge.export.card import calibration_entry, file_entries, write_card
 from mnist_edge.export.config import ExportConfig
-from mnist_edge.export.files import is_export_name, sha256_of
+from mnist_edge.export.files import is_export_name
+from mnist_edge.model.check import sha256_of
 from mnist_edge.fsguard import writing
 from mnist_edge.publish import publish_folder, staging
 

@@ -31,7 +31,7 @@ from mnist_edge.atomic import atomic_write_text
 from mnist_edge.contract import MNIST_MEAN, MNIST_STD, versions
 from mnist_edge.data.mnist import data_checksums, load_split
 from mnist_edge.errors import UserError
-from mnist_edge.export.files import sha256_of
+from mnist_edge.model.check import sha256_of
 from mnist_edge.fsguard import check_writable_folder
 from mnist_edge.train.augment import random_affine
 from mnist_edge.train.calibrate import calibrate

@@ -31,7 +31,7 @@ from mnist_edge.bench.scripts.common import REPO
 from mnist_edge.bench.stats import summarize
 from mnist_edge.bench.sysinfo import system_info
 from mnist_edge.export.config import ExportConfig
-from mnist_edge.export.files import sha256_of
+from mnist_edge.model.check import sha256_of
 from mnist_edge.export.quantize import quantize_int8
 
 from mnist_edge.atomic import atomic_write_text

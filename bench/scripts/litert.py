@@ -38,7 +38,7 @@ from mnist_edge.backends.litert import LiteRTBackend
 from mnist_edge.bench.scripts.common import time_batch
 from mnist_edge.data.mnist import load_split
 from mnist_edge.export.config import ExportConfig
-from mnist_edge.export.files import sha256_of
+from mnist_edge.model.check import sha256_of
 from mnist_edge.export.int8_graph import first_conv
 from mnist_edge.export.quantize import quantize_int8
 from mnist_edge.export.tflite import converter_versions, convert_fp32, quantize_int8 as tflite_int8

@@ -39,6 +39,15 @@ QUANT_OPS = frozenset({"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLin
                        "QLinearMatMul", "ConvInteger", "MatMulInteger", "QGemm", "QLinearAdd"})
 
 
+def sha256_of(path: str | os.PathLike) -> str:
+    """A file's SHA-256 (hex), as model cards and checkpoints record it."""
+    digest = sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 @dataclass
 class CheckedModel:
     """A model file that passed the checks: its bytes, hash, parsed header and card entry."""

@@ -25,7 +25,7 @@ from mnist_edge.data import FILES  # noqa: E402
 from mnist_edge.data.mnist import load_split  # noqa: E402
 from mnist_edge.errors import UserError  # noqa: E402
 from mnist_edge.export.config import ExportConfig  # noqa: E402
-from mnist_edge.export.files import sha256_of  # noqa: E402
+from mnist_edge.model.check import sha256_of  # noqa: E402
 from mnist_edge.export.load import load_model  # noqa: E402
 from mnist_edge.export.pipeline import FP32_NAME, INT8_NAME, run_export  # noqa: E402
 from mnist_edge.model.session import OnnxModel, accuracy, as_model_input  # noqa: E402

@@ -21,7 +21,7 @@ from rich.console import Console  # noqa: E402
 
 from mnist_edge.errors import UserError  # noqa: E402
 from mnist_edge.export.config import ExportConfig  # noqa: E402
-from mnist_edge.export.files import sha256_of  # noqa: E402
+from mnist_edge.model.check import sha256_of  # noqa: E402
 from mnist_edge.export.load import fold_temperature, training_summary  # noqa: E402
 from mnist_edge.export.pipeline import run_export  # noqa: E402
 from mnist_edge.model.check import artifacts_dir  # noqa: E402

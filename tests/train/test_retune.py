@@ -20,7 +20,7 @@ pytest.importorskip("ai_edge_litert", reason="needs ai-edge-litert (the [tflite]
 from helpers.clirun import ARTIFACTS, mnist_edge  # noqa: E402
 
 import mnist_edge as api  # noqa: E402
-from mnist_edge.export.files import sha256_of  # noqa: E402
+from mnist_edge.model.check import sha256_of  # noqa: E402
 
 MODELS = ("mnist_cnn.onnx", "mnist_cnn.int8.onnx", "mnist_cnn.tflite", "mnist_cnn.int8.tflite")
 

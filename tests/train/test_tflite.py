@@ -29,7 +29,7 @@ from mnist_edge.backends.litert import LiteRTBackend  # noqa: E402
 from mnist_edge.data.mnist import load_split  # noqa: E402
 from mnist_edge.errors import UserError  # noqa: E402
 from mnist_edge.export.config import ExportConfig  # noqa: E402
-from mnist_edge.export.files import sha256_of  # noqa: E402
+from mnist_edge.model.check import sha256_of  # noqa: E402
 from mnist_edge.export.load import load_model  # noqa: E402
 from mnist_edge.export.pipeline import run_export  # noqa: E402
 from mnist_edge.export.tflite import TFLITE_FP32_NAME, TFLITE_INT8_NAME, quiet  # noqa: E402
