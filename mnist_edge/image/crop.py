@@ -25,6 +25,7 @@ import numpy as np
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
 from mnist_edge.image.components import label
+from mnist_edge.image.crossing import CROSSING_UP_TO, crossing_lines
 
 INK = 0.3  # of the signal's 99.5th percentile: what is ink for this test
 SPAN = 0.25  # the mark reaching two opposite edges is at least this share of the image across
@@ -35,6 +36,20 @@ MARGIN = 0.25  # of the longer side, paper added on every side (at least 2 px)
 # the border's median); a crop's digit touches its border in a few places only
 PAPER_BORDER, FLAT = 0.5, 0.1
 CROP_SIDE = 90  # scanned_crop reduces the image to a shorter side of at most this many px
+# A small crop whose paper varies by more than this (the ink signal's robust std) is crowded with
+# ink: a thick digit filling its crop (a data set's 8 x 8 or 16 x 16 scan scaled up), where the
+# median absolute deviation measures the strokes, not the paper, and straight strokes pass for
+# lines across it. Lines drawn across a 28 x 28 digit leave it under 0.03 (validation
+# digits as such crops, 2 x 2,000 and lines28: module docstring of digit.py, _with_margin).
+CLEAN = 0.03
+# ... and that crop's pixel-to-pixel grain (its difference from its 3 x 3 median) is under this share
+# of that spread: smooth strokes, not noise (validation: upscaled crops 0-0.05, noisy or faint
+# 28 x 28 digits 0.28 and more).
+GRAIN_SHARE = 0.15
+# ... and its ink (past half the strongest) covers at least this share of it: a small photo of a
+# page whose light falls off is smooth and spread too, but its digit covers 1-6% (validation:
+# low_res photos 0.013-0.056, the crowded crops above 0.109).
+CROWD = 0.08
 
 
 def tight_crop(signal: bg.InkSignal) -> bool:
@@ -58,6 +73,24 @@ def spans_the_image(s: np.ndarray, ink: np.ndarray) -> bool:
     tall = top == 0 and bottom == h and right - left >= SPAN * w
     wide = left == 0 and right == w and bottom - top >= SPAN * h
     return (tall or wide) and c.area[m] < FILLED * (bottom - top) * (right - left)
+
+
+def crowded(signal: bg.InkSignal) -> bool:
+    """A small crop crowded with smooth ink (a thick digit filling it, its spread no paper's noise):
+    read with a margin of paper, as a tight crop is."""
+    if signal.cell or signal.noise <= CLEAN:
+        return False
+    grain = filters.robust_std(signal.x - filters.median3(signal.x), 0.0)
+    ink = np.mean(signal.s > 0.5 * filters.quantile(signal.s, 0.995))
+    return grain < GRAIN_SHARE * signal.noise and ink >= CROWD
+
+
+def lines_across(signal: bg.InkSignal) -> bool:
+    """A small crop with straight lines drawn across it on a clean ground (a rule, a fold): the
+    usual reading, which takes such lines out, may be the digit; else only the margined one is."""
+    s = signal.s
+    return (signal.noise <= CLEAN and max(s.shape) <= CROSSING_UP_TO
+            and bool(crossing_lines(s, 0.3 * float(s.max())).any()))
 
 
 def ink_over_paper(x: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from PIL import Image
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
 from mnist_edge.image.components import Components, among, label, mask_box, touches
-from mnist_edge.image.crop import ink_against_ground, margined, scanned_crop, tight_crop
+from mnist_edge.image.crop import crowded, ink_against_ground, lines_across, margined, scanned_crop, tight_crop
 from mnist_edge.image.fit import SIZE, Box, fit
 from mnist_edge.image.grey import to_grey
 from mnist_edge.image.holes import mask_stroke_width, ribbon_holes
@@ -71,7 +71,7 @@ def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
     gray, f = bg.reduce_for_digit(gray)  # (H, W): a digit needs fewer pixels than a line of them
     signal = bg.ink_signal(gray, flat, reduced=f)
     fitted = _fit_grey(gray, flat, f, signal)
-    if tight_crop(signal):
+    if tight_crop(signal) or crowded(signal):
         fitted = _with_margin(fitted, gray, flat, f, signal)
     swapped = ink_against_ground(gray, signal.dark_ink)
     if fitted.reason != "blank" and not swapped:  # a digit, or marks side by side: those stand
@@ -97,8 +97,10 @@ def _with_margin(fitted: Fitted, gray: np.ndarray, flat: bool, f: int, signal: b
     alternative = _fit_grey(cropped, flat, f, bg.ink_signal(cropped, flat, cell=0, reduced=f))
     if alternative.reason is not None:
         return fitted
-    if fitted.reason is not None:  # only a crop's: on a page, light and ruling would pass for a digit
-        return alternative if min(gray.shape) < bg.SMALL else fitted
+    small = min(gray.shape) < bg.SMALL  # only a crop's: on a page, light and ruling would pass for a digit
+    if fitted.reason is not None or (small and not lines_across(signal)):
+        # nothing but the digit reaches the crop's edges: the rules meant for pages took it apart
+        return alternative if small else fitted
     fitted.alternatives += (alternative.pixels, *alternative.alternatives)
     return fitted
 

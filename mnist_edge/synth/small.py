@@ -4,8 +4,9 @@ What it is: SMALL_CONDITIONS and degrade(digit, rng, condition, severity) -> a 2
 image, white digit on black as MNIST, as a user might save a small crop. Deterministic for an rng.
 One condition leaves the grid: "tight16", the digit cropped to its own box and scaled to 16 x 16
 (as USPS's scans are), then to 16, 28 or 64 px, dark on light: a scan cut around the digit;
-and "scan16", another data set's small scan scaled up (its strokes as wide as a page's paper
-window, its ink nearly half the pixels, light on dark or binary at the higher severities).
+"scan16", another data set's small scan scaled up (its strokes as wide as a page's paper
+window, its ink nearly half the pixels, light on dark or binary at the higher severities); and
+"blocks8", made as UCI's optdigits are (8 x 8 counts of a 32 x 32 bitmap), scaled up.
 What it isn't: photos (photos.py).
 """
 
@@ -26,6 +27,8 @@ SMALL_CONDITIONS = {
     "tight16": "cropped to its box, 16 x 16, scaled to 16/28/64 px, dark on light",
     "scan16": "its box squared, 16 x 16, scaled up: 128 px dark on light / 160 px light on dark / "
               "binary, 192 px (nearest), light on dark",
+    "blocks8": "as UCI's optdigits: its box in 32 x 32 binary, ink counted in 4 x 4 blocks (8 x 8, "
+               "17 levels), scaled up (bilinear) to 16/32/64 px, dark on light",
 }
 
 
@@ -54,6 +57,8 @@ def degrade(digit_u8: np.ndarray, rng: np.random.Generator, condition: str, seve
         return _tight(x, (16, 28, 64)[s])
     elif condition == "scan16":
         return _scan(x, s)
+    elif condition == "blocks8":
+        return _blocks(x, (16, 32, 64)[s])
     return as_image(x)
 
 
@@ -76,6 +81,20 @@ def _scan(x: np.ndarray, s: int) -> Image.Image:
     size, resample = ((128, Image.Resampling.BICUBIC), (160, Image.Resampling.BICUBIC),
                       (192, Image.Resampling.NEAREST))[s]
     return as_image(scan if s else 1.0 - scan).resize((size, size), resample)
+
+
+def _blocks(x: np.ndarray, size: int) -> Image.Image:
+    """(28, 28) coverage -> its box scaled into 32 x 32 (aspect kept, centred), binary, the ink of
+    each 4 x 4 block counted (8 x 8, 0-16, as optdigits is made), then size x size, dark on light."""
+    box = _box(x)
+    (h, w), scale = box.shape, 32 / max(box.shape)
+    fitted = as_coverage(as_image(box).resize((max(1, round(w * scale)), max(1, round(h * scale))),
+                                              Image.Resampling.BILINEAR)) > 0.5
+    bitmap = np.zeros((32, 32), np.float32)  # (32, 32) binary
+    top, left = (32 - fitted.shape[0]) // 2, (32 - fitted.shape[1]) // 2
+    bitmap[top : top + fitted.shape[0], left : left + fitted.shape[1]] = fitted
+    counts = bitmap.reshape(8, 4, 8, 4).sum(axis=(1, 3)) / 16  # (8, 8) in [0, 1]
+    return as_image(1.0 - counts).resize((size, size), Image.Resampling.BILINEAR)
 
 
 def _box(x: np.ndarray) -> np.ndarray:

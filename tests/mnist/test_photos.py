@@ -38,7 +38,7 @@ PHOTO_FLOORS = {
     "thick": 0.8, "outline": 0.8, "rgba": 0.9, "palette": 0.9, "low_res": 0.85,
 }
 SMALL_FLOORS = {"noise28": 0.9, "blur28": 0.9, "contrast28": 0.9, "lines28": 0.85, "outline28": 0.8,
-                "speckle28": 0.8, "tight16": 0.85, "scan16": 0.85}
+                "speckle28": 0.8, "tight16": 0.85, "scan16": 0.85, "blocks8": 0.93}
 
 
 @pytest.fixture(scope="module")
@@ -256,9 +256,10 @@ def test_strokes_wider_than_mnists_are_thinned_and_read(model, validation, condi
 
 
 def test_a_digit_cropped_to_its_box_is_read_through_the_api(model, validation):
-    """Validation digits cut to their box, 16 x 16, shown at 28 px (a USPS-style scan): the usual
-    reading alone takes strokes from edge to edge for lines across the crop (measured 35% of
-    these 20); with the margined alternative, the network's more confident reading (95%)."""
+    """Validation digits cut to their box, 16 x 16, shown at 28 px (a USPS-style scan): the rules
+    meant for pages take strokes from edge to edge for lines across the crop (that reading read
+    35% of these 20); with no straight lines across it, such a crop is read with a margin of
+    paper alone, preprocessing's own reading (95%)."""
     from mnist_edge.api import load
 
     images, labels = validation
@@ -268,7 +269,7 @@ def test_a_digit_cropped_to_its_box_is_read_through_the_api(model, validation):
     read = np.array([p.digit for p in load().predict_many(crops)])
     usual = model.predict_logits(np.stack([preprocess_image(c) for c in crops])[:, None]).argmax(1)
     assert np.mean(read == labels[picks]) >= 0.85
-    assert np.mean(usual == labels[picks]) <= 0.6
+    assert np.mean(usual == labels[picks]) >= 0.85
 
 
 def test_an_outline_is_closed_where_the_shape_touches_its_canvas():
