@@ -7,8 +7,11 @@ table beyond the page fills its side); margined(gray, ...) pads the grey image w
 level. Without the margin, the rules meant for pages take the digit apart: a stroke drawn
 from edge to edge of a small crop is a line across it, a mark along the image's edge is the
 table, and a mark touching the border is the page's edge. A digit with lines drawn across it
-(a fold, a rule) looks the same here, so the margined reading is an alternative the network
-weighs against the usual one (digit.fit_digit, api.DigitReader), not a replacement.
+(a fold, a rule) looks the same here, so where straight lines cross a small crop on a clean
+ground (lines_across), and on a page, the margined reading is an alternative the network weighs
+against the usual one (digit.fit_digit, api.DigitReader); in any other small crop it replaces it.
+crowded(signal) says that a small crop is filled much by thick, smooth ink (the paper's noise
+estimate then measures the strokes): it is read with a margin too.
 scanned_crop(gray) is the same digit for an image the page's rules refused whole, or read with its
 ink and paper swapped (ink_against_ground): a small scan
 scaled up (a 16 x 16 data set's digit at 128 px) has strokes as wide as the paper's window and
@@ -36,11 +39,11 @@ MARGIN = 0.25  # of the longer side, paper added on every side (at least 2 px)
 # the border's median); a crop's digit touches its border in a few places only
 PAPER_BORDER, FLAT = 0.5, 0.1
 CROP_SIDE = 90  # scanned_crop reduces the image to a shorter side of at most this many px
-# A small crop whose paper varies by more than this (the ink signal's robust std) is crowded with
-# ink: a thick digit filling its crop (a data set's 8 x 8 or 16 x 16 scan scaled up), where the
-# median absolute deviation measures the strokes, not the paper, and straight strokes pass for
-# lines across it. Lines drawn across a 28 x 28 digit leave it under 0.03 (validation
-# digits as such crops, 2 x 2,000 and lines28: module docstring of digit.py, _with_margin).
+# A small crop whose paper varies by more than this (the ink signal's robust std) may be crowded
+# with ink: a thick digit filling its crop (a data set's 8 x 8 or 16 x 16 scan scaled up), where
+# the median absolute deviation measures the strokes, not the paper, and straight strokes pass
+# for lines across it. Validation digits with lines drawn across them (lines28) stay under it;
+# most optdigits-style and tight16 crops of validation digits are above it.
 CLEAN = 0.03
 # ... and that crop's pixel-to-pixel grain (its difference from its 3 x 3 median) is under this share
 # of that spread: smooth strokes, not noise (validation: upscaled crops 0-0.05, noisy or faint

@@ -91,8 +91,9 @@ def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
 
 
 def _with_margin(fitted: Fitted, gray: np.ndarray, flat: bool, f: int, signal: bg.InkSignal) -> Fitted:
-    """The digit fills its image (a scan cut around it), or lines drawn across it reach the edges:
-    read it again with a margin of paper, on one level (the margin's); the network chooses."""
+    """The digit fills its image (a scan cut around it, or crowds it), or lines drawn across it
+    reach the edges: read it again with a margin of paper, on one level (the margin's). In a
+    small crop that reading alone stands, unless lines cross it (then the network chooses)."""
     cropped = margined(gray, signal)
     alternative = _fit_grey(cropped, flat, f, bg.ink_signal(cropped, flat, cell=0, reduced=f))
     if alternative.reason is not None:
