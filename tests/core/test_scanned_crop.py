@@ -80,7 +80,7 @@ def test_a_crowded_crop_is_read_with_a_margin_of_paper():
 
 # Validation digits 51834 (a 0) and 56745 (a 5) made as UCI's optdigits are (synth.small's blocks8:
 # 8 x 8 counts of a 32 x 32 bitmap, 0-16): before crowded crops were read with a margin, both were
-# refused at 32 px (the noise floor, set by the ink's own spread, kept only the strokes' cores).
+# refused at 32 and 64 px (the noise floor, set by the ink's own spread, kept only the strokes' cores).
 OPTDIGITS_STYLE = {
     0: [[0, 0, 10, 12, 9, 5, 1, 0], [0, 8, 11, 0, 5, 13, 9, 0], [0, 15, 3, 0, 0, 2, 16, 4],
         [6, 10, 0, 0, 0, 0, 11, 8], [12, 4, 0, 0, 0, 0, 12, 7], [10, 10, 0, 0, 0, 2, 14, 1],
@@ -97,6 +97,7 @@ def test_optdigits_style_crops_are_read():
     reader = load()
     for digit, counts in OPTDIGITS_STYLE.items():
         grey = 255 - np.array(counts, np.float32) * 255 / 16  # (8, 8) dark on light
-        img = Image.fromarray(grey.astype(np.uint8)).resize((32, 32), Image.Resampling.BILINEAR)
-        got = reader.predict(img)
-        assert got.digit == digit and got.probability > 0.9, (digit, got)
+        for size in (16, 32, 64):  # at 64 px the crop's light counts as uneven: analysed as a page
+            img = Image.fromarray(grey.astype(np.uint8)).resize((size, size), Image.Resampling.BILINEAR)
+            got = reader.predict(img)
+            assert got.digit == digit and got.probability > 0.9, (digit, size, got)
