@@ -11,8 +11,7 @@ table, and a mark touching the border is the page's edge. A digit with lines dra
 ground (lines_across), and on a page, the margined reading is an alternative the network weighs
 against the usual one (digit.fit_digit, api.DigitReader); in any other small crop it replaces it.
 crowded(signal) says that a small crop is filled much by thick, smooth ink (the paper's noise
-estimate then measures the strokes): it is read with a margin too; so is such a crop scaled up
-past background.SMALL px (analysed as a page) where the page's rules refused it.
+estimate then measures the strokes): it is read with a margin too.
 scanned_crop(gray) is the same digit for an image the page's rules refused whole, or read with its
 ink and paper swapped (ink_against_ground): a small scan
 scaled up (a 16 x 16 data set's digit at 128 px) has strokes as wide as the paper's window and
@@ -79,11 +78,11 @@ def spans_the_image(s: np.ndarray, ink: np.ndarray) -> bool:
     return (tall or wide) and c.area[m] < FILLED * (bottom - top) * (right - left)
 
 
-def crowded(signal: bg.InkSignal, page: bool = False) -> bool:
+def crowded(signal: bg.InkSignal) -> bool:
     """A small crop crowded with smooth ink (a thick digit filling it, its spread no paper's noise):
     read with a margin of paper, as a tight crop is. Where the crop was analysed as a page (its
-    light uneven, or page: any size), the spread is the image's own."""
-    if not page and min(signal.x.shape) >= bg.SMALL:
+    light uneven), the spread is the image's own."""
+    if min(signal.x.shape) >= bg.SMALL:
         return False
     spread = filters.robust_std(signal.x) if signal.cell else signal.noise
     if spread <= CLEAN:

@@ -99,8 +99,8 @@ def _with_margin(fitted: Fitted, gray: np.ndarray, flat: bool, f: int, signal: b
     if alternative.reason is not None:
         return fitted
     small = min(gray.shape) < bg.SMALL  # only a crop's: on a page, light and ruling would pass for a digit
-    if fitted.reason is not None:  # or a crop scaled up, smooth and crowded, that the page's rules refused
-        return alternative if small or crowded(signal, page=True) else fitted
+    if fitted.reason is not None:
+        return alternative if small else fitted
     if small and not lines_across(signal):
         # nothing but the digit reaches the crop's edges: the rules meant for pages took it apart
         return alternative
