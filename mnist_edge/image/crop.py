@@ -8,8 +8,9 @@ level. Without the margin, the rules meant for pages take the digit apart: a str
 from edge to edge of a small crop is a line across it, a mark along the image's edge is the
 table, and a mark touching the border is the page's edge. A digit with lines drawn across it
 (a fold, a rule) looks the same here, so where straight lines cross a small crop on a clean
-ground (lines_across), and on a page, the margined reading is an alternative the network weighs
-against the usual one (digit.fit_digit, api.DigitReader); in any other small crop it replaces it.
+ground (found by marks.py, noise under CLEAN), and on a page, the margined reading is an
+alternative the network weighs against the usual one (digit.fit_digit, api.DigitReader); in any
+other small crop it replaces it.
 crowded(signal) says that a small crop is filled much by thick, smooth ink (the paper's noise
 estimate then measures the strokes): it is read with a margin too.
 scanned_crop(gray) is the same digit for an image the page's rules refused whole, or read with its
@@ -28,7 +29,6 @@ import numpy as np
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
 from mnist_edge.image.components import label
-from mnist_edge.image.crossing import CROSSING_UP_TO, crossing_lines
 
 INK = 0.3  # of the signal's 99.5th percentile: what is ink for this test
 SPAN = 0.25  # the mark reaching two opposite edges is at least this share of the image across
@@ -90,14 +90,6 @@ def crowded(signal: bg.InkSignal) -> bool:
     grain = filters.robust_std(signal.x - filters.median3(signal.x), 0.0)
     ink = np.mean(signal.s > 0.5 * filters.quantile(signal.s, 0.995))
     return grain < GRAIN_SHARE * spread and ink >= CROWD
-
-
-def lines_across(signal: bg.InkSignal) -> bool:
-    """A small crop with straight lines drawn across it on a clean ground (a rule, a fold): the
-    usual reading, which takes such lines out, may be the digit; else only the margined one is."""
-    s = signal.s
-    return (signal.noise <= CLEAN and max(s.shape) <= CROSSING_UP_TO
-            and bool(crossing_lines(s, 0.3 * float(s.max())).any()))
 
 
 def ink_over_paper(x: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from PIL import Image
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
 from mnist_edge.image.components import Components, among, label, mask_box, touches
-from mnist_edge.image.crop import crowded, ink_against_ground, lines_across, margined, scanned_crop, tight_crop
+from mnist_edge.image.crop import CLEAN, crowded, ink_against_ground, margined, scanned_crop, tight_crop
 from mnist_edge.image.fit import SIZE, Box, fit
 from mnist_edge.image.grey import to_grey
 from mnist_edge.image.holes import mask_stroke_width, ribbon_holes
@@ -64,6 +64,7 @@ class Fitted:
     # (28, 28) each: other readings (a tight crop's with a margin, an outline filled boldly); the
     # network takes its most confident one
     alternatives: tuple[np.ndarray, ...] = ()
+    crossed: bool = False  # straight lines across the (small) image were taken out (marks.py)
 
 
 def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
@@ -101,8 +102,9 @@ def _with_margin(fitted: Fitted, gray: np.ndarray, flat: bool, f: int, signal: b
     small = min(gray.shape) < bg.SMALL  # only a crop's: on a page, light and ruling would pass for a digit
     if fitted.reason is not None:
         return alternative if small else fitted
-    if small and not lines_across(signal):
-        # nothing but the digit reaches the crop's edges: the rules meant for pages took it apart
+    if small and not (fitted.crossed and signal.noise <= CLEAN):
+        # nothing but the digit reaches the crop's edges (no lines drawn across it on a clean
+        # ground): the rules meant for pages took it apart
         return alternative
     fitted.alternatives += (alternative.pixels, *alternative.alternatives)
     return fitted
@@ -146,7 +148,7 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     got = fit_core(core, s, sb, marks.noise, small, thin=True, bold=True)
     if got is None:
         return _refused("blank", "no ink in the digit's box")
-    return Fitted(got[0], "not_a_digit" if verdict else None, verdict, got[1], got[2])
+    return Fitted(got[0], "not_a_digit" if verdict else None, verdict, got[1], got[2], marks.crossed)
 
 
 def fit_core(core: np.ndarray, s: np.ndarray, sb: np.ndarray, noise: float, small: bool,

@@ -54,6 +54,7 @@ class Marks:
     noise: float
     small: bool  # a digit-sized crop (one background level), not a page
     lines: np.ndarray | None = None  # (H, W) bool: the ruling lines found (crossings only)
+    crossed: bool = False  # straight lines across a small crop were found and taken out
 
 
 def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
@@ -64,8 +65,11 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     strokes grow into fainter ink (GROW)."""
     s = signal.s
     small = signal.cell == 0
+    crossed = False
     if small and max(s.shape) <= CROSSING_UP_TO:  # a digit-sized crop: lines across it are not the digit's
-        s = np.where(crossing_lines(s, 0.3 * float(s.max())), 0.0, s).astype(np.float32)
+        across = crossing_lines(s, 0.3 * float(s.max()))  # (H, W) bool
+        crossed = bool(across.any())
+        s = np.where(across, 0.0, s).astype(np.float32)
     sb = s if small else filters.box_blur(s, 3)  # (H, W): speckles averaged down
     grain = signal.reduced**bg.GRAIN  # the noise as before reducing
     std = filters.robust_std(sb)
@@ -95,7 +99,7 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     h, w = s.shape
     edge = (grown.top <= 1) | (grown.left <= 1) | (grown.bottom >= h - 1) | (grown.right >= w - 1)
     comps.on_border = edge[containing(grown, comps)]  # touching the border, or a mark that does
-    return Marks(s, sb, floor, comps, signal.noise, small, lines)
+    return Marks(s, sb, floor, comps, signal.noise, small, lines, crossed)
 
 
 def _sauvola(sb: np.ndarray, floor: float, cell: int, least: float) -> np.ndarray:
