@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from mnist_edge.errors import UserError
+from mnist_edge.filekind import not_a_file
 from mnist_edge.train.checkpoint import load_checkpoint
 from mnist_edge.train.model import ARCH, ReportCNN
 
@@ -34,8 +35,9 @@ def _onnx_weights(path: Path) -> dict[str, torch.Tensor]:
     import onnx
     from onnx import numpy_helper
 
-    if not path.is_file():
-        raise UserError(f"{path}: file not found")
+    problem = not_a_file(path)
+    if problem is not None:
+        raise UserError(f"{path}: {problem}")
     try:
         model = onnx.load(str(path))
     except Exception as e:  # protobuf's errors for a foreign file vary

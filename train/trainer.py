@@ -227,7 +227,7 @@ def _train(cfg: TrainConfig, console: Console, device: torch.device, out: Path) 
     common = {"arch": ARCH, "normalization": {"mean": MNIST_MEAN, "std": MNIST_STD},
               "data_md5": data_checksums(cfg.data_dir), "versions": versions("torch", "numpy"),
               "config": {"recipe": cfg.recipe(), "device": str(device)},
-              **({"init_sha256": sha256_of(Path(cfg.init))} if cfg.init else {})}
+              **({"init_sha256": sha256_of(cfg.init)} if cfg.init else {})}
     elapsed = history[-1]["elapsed_s"] if history else 0.0
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, transient=True)
