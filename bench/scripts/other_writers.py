@@ -2,11 +2,12 @@
 
 What it is: the 1,797 digits scikit-learn ships as load_digits() (the test part of UCI's
 optdigits: 8 x 8 ink counts of 32 x 32 bitmaps, writers other than MNIST's), each scaled up
-(bilinear) to 16, 32, 64 and 128 px, dark on light, and read by the shipped INT8 model through
-the API (preprocessing, shifted views, the model's thresholds), as `mnist-edge predict` reads a
-file; beside it, the first round's simple preprocessing (git --before-ref, as photos.py loads
-it) and the network on the 8 x 8 scaled straight into MNIST's 20 x 20 box (no preprocessing:
-what the network itself makes of this data). Writes bench/results/other_writers.json and .md.
+(bilinear) to 16, 32, 64 and 128 px, dark on light, and read by the shipped INT8 model as
+`mnist-edge predict` reads a file (preprocessing, its alternative readings, shifted views, the
+model's thresholds) and through the first round's simple preprocessing (git --before-ref), both
+by photos.run_both; also the network on the 8 x 8 put straight into MNIST's 20 x 20 box (no
+preprocessing: what the network itself makes of this data). Writes
+bench/results/other_writers.json and .md.
 Real handwriting the project never trains or tunes on; the generator's look-alike of it, made
 from validation digits, is the `blocks8` row of the photos table (synth.small).
 What it isn't: a test (scikit-learn is no dependency: `pip install scikit-learn` first).
@@ -24,13 +25,11 @@ from datetime import datetime, timezone
 import numpy as np
 from PIL import Image
 
-from mnist_edge.api import load
 from mnist_edge.atomic import atomic_write_text
 from mnist_edge.bench.scripts.common import RESULTS, machine
-from mnist_edge.bench.scripts.photos import old_pipeline
-from mnist_edge.errors import UserError
+from mnist_edge.bench.scripts.photos import old_pipeline, run_both
 from mnist_edge.image.fit import fit
-from mnist_edge.model.session import OnnxModel, softmax
+from mnist_edge.model.session import OnnxModel
 from mnist_edge.views import logits_over_views
 
 SIZES = (16, 32, 64, 128)
@@ -49,17 +48,7 @@ def network_alone(model: OnnxModel, counts: np.ndarray) -> np.ndarray:
         rows, cols = np.flatnonzero(ink.max(1) > 0), np.flatnonzero(ink.max(0) > 0)
         pixels.append(fit(ink, (rows[0], rows[-1] + 1, cols[0], cols[-1] + 1)))
     pixels = np.stack(pixels)  # (n, 28, 28)
-    return softmax(logits_over_views(model.predict_logits, pixels)).argmax(1)
-
-
-def first_round(old, images: list[Image.Image]) -> np.ndarray:
-    out = []
-    for img in images:
-        try:
-            out.append(old.preprocess_image(img))
-        except UserError:
-            out.append(None)
-    return out
+    return logits_over_views(model.predict_logits, pixels).argmax(1)
 
 
 def main() -> None:
@@ -70,26 +59,21 @@ def main() -> None:
 
     digits = load_digits()
     counts, labels = digits.images, digits.target  # (1797, 8, 8) in 0-16, (1797,)
-    reader, old = load(), old_pipeline(args.before_ref)
-    model = OnnxModel(reader.path)
+    model, old = OnnxModel(), old_pipeline(args.before_ref)  # the shipped INT8 model
     rows = {}
-    for size in SIZES:
-        images = [scaled(c, size) for c in counts]
-        read = reader.predict_many(images)
-        got = np.array([-1 if r.digit is None else r.digit for r in read])
-        seen = first_round(old, images)
-        logits = logits_over_views(model.predict_logits, np.stack([s if s is not None else np.zeros((28, 28), np.float32) for s in seen]))
-        before = np.where([s is None for s in seen], -1, logits.argmax(1))
+    for size in SIZES:  # run_both: the first round's pipeline, and predict's with the model's thresholds
+        read = run_both([scaled(c, size) for c in counts], old, model)
+        got = read["shipped"][0]  # (n,) digits, -1 where refused
         rows[size] = {"read": float(np.mean(got == labels)), "refused": float(np.mean(got == -1)),
-                      "first_round": float(np.mean(before == labels))}
+                      "first_round": float(np.mean(read["old"][0] == labels))}
         print(size, rows[size], flush=True)
     alone = float(np.mean(network_alone(model, counts) == labels))
     result = {"measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
               "command": " ".join(["python -m mnist_edge.bench.scripts.other_writers", *sys.argv[1:]]),
-              "model": reader.path.name, "digits": len(labels), "machine": machine(),
+              "model": model.path.name, "digits": len(labels), "machine": machine(),
               "by_size": rows, "network_alone": alone}
     lines = [f"UCI optdigits (scikit-learn's {len(labels):,} digits, other writers), scaled up, through "
-             f"`predict`'s pipeline, model {reader.path.name}:", "",
+             f"`predict`'s pipeline, model {model.path.name}:", "",
              "| size | read right | refused | first round's preprocessing |", "|---|---|---|---|",
              *[f"| {s} px | {r['read']:.1%} | {r['refused']:.1%} | {r['first_round']:.1%} |" for s, r in rows.items()],
              "", f"The network on the 8 x 8 scaled straight into MNIST's box: {alone:.1%}.", ""]
