@@ -22,7 +22,7 @@ from PIL import Image
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
 from mnist_edge.image.components import Components, among, label, mask_box, touches
-from mnist_edge.image.crop import CLEAN, crowded, ink_against_ground, margined, scanned_crop, tight_crop
+from mnist_edge.image.crop import CLEAN, crowded, ink_against_ground, margined, scanned_crop, source_size, tight_crop
 from mnist_edge.image.fit import SIZE, Box, fit
 from mnist_edge.image.grey import to_grey
 from mnist_edge.image.holes import mask_stroke_width, ribbon_holes
@@ -69,7 +69,8 @@ class Fitted:
 
 def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
     gray, flat, _ = analysed_grey(img, source)
-    gray, f = bg.reduce_for_digit(gray)  # (H, W): a digit needs fewer pixels than a line of them
+    # (H, W): a digit needs fewer pixels than a line of them; a small scan scaled up, about its own
+    gray, f = source_size(*bg.reduce_for_digit(gray))
     signal = bg.ink_signal(gray, flat, reduced=f)
     fitted = _fit_grey(gray, flat, f, signal)
     if tight_crop(signal) or crowded(signal):

@@ -2,11 +2,12 @@
 
 What it is: SMALL_CONDITIONS and degrade(digit, rng, condition, severity) -> a 28 x 28 "L" PIL
 image, white digit on black as MNIST, as a user might save a small crop. Deterministic for an rng.
-One condition leaves the grid: "tight16", the digit cropped to its own box and scaled to 16 x 16
+Four conditions leave the grid: "tight16", the digit cropped to its own box and scaled to 16 x 16
 (as USPS's scans are), then to 16, 28 or 64 px, dark on light: a scan cut around the digit;
 "scan16", another data set's small scan scaled up (its strokes as wide as a page's paper
 window, its ink nearly half the pixels, light on dark or binary at the higher severities); and
-"blocks8", made as UCI's optdigits are (8 x 8 counts of a 32 x 32 bitmap), scaled up.
+"blocks8", made as UCI's optdigits are (8 x 8 counts of a 32 x 32 bitmap), scaled up; "large8"
+the same at a page's size.
 What it isn't: photos (photos.py).
 """
 
@@ -29,6 +30,7 @@ SMALL_CONDITIONS = {
               "binary, 192 px (nearest), light on dark",
     "blocks8": "as UCI's optdigits: its box in 32 x 32 binary, ink counted in 4 x 4 blocks (8 x 8, "
                "17 levels), scaled up (bilinear) to 16/32/64 px, dark on light",
+    "large8": "as blocks8, scaled up to 128/192/256 px (a page's size: its rules must not apply)",
 }
 
 
@@ -59,6 +61,8 @@ def degrade(digit_u8: np.ndarray, rng: np.random.Generator, condition: str, seve
         return _scan(x, s)
     elif condition == "blocks8":
         return _blocks(x, (16, 32, 64)[s])
+    elif condition == "large8":
+        return _blocks(x, (128, 192, 256)[s])
     return as_image(x)
 
 

@@ -6,7 +6,7 @@ such crop. Validation digits as such scans, read end to end: tests/mnist/test_ph
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from mnist_edge.image.crop import ink_against_ground, scanned_crop
 
@@ -98,6 +98,39 @@ def test_optdigits_style_crops_are_read():
     for digit, counts in OPTDIGITS_STYLE.items():
         grey = 255 - np.array(counts, np.float32) * 255 / 16  # (8, 8) dark on light
         for size in (16, 32, 64):  # at 64 px the crop's light counts as uneven: analysed as a page
+            img = Image.fromarray(grey.astype(np.uint8)).resize((size, size), Image.Resampling.BILINEAR)
+            got = reader.predict(img)
+            assert got.digit == digit and got.probability > 0.9, (digit, size, got)
+
+
+def test_a_small_scan_scaled_up_is_analysed_at_its_own_size():
+    """An optdigits-style 8 x 8 at 128-256 px holds no detail finer than its source: reduced under
+    background.SMALL; a photo of a page (sharp strokes, or smooth with the table along an edge) is not."""
+    from mnist_edge.image.crop import source_size
+
+    grey = 1.0 - np.array(OPTDIGITS_STYLE[5], np.float32) / 16  # (8, 8) dark on light
+    for size in (128, 192, 256):
+        img = Image.fromarray((grey * 255).astype(np.uint8)).resize((size, size), Image.Resampling.BILINEAR)
+        reduced, k = source_size(np.asarray(img, np.float32) / 255)
+        assert k > 1 and min(reduced.shape) < 96, size
+    page = np.full((200, 240), 0.9, np.float32)
+    page[60:140, 110:114] = 0.1  # a sharp 1
+    assert source_size(page)[1] == 1
+    smooth = np.asarray(Image.fromarray((page * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1)), np.float32) / 255
+    assert source_size(smooth)[1] == 1  # out of focus, still finer than a 16 x 16 grid
+    yy, xx = np.mgrid[:200, :240]
+    table = 0.9 - 0.001 * xx - 0.0005 * yy
+    table[:, 215:] = 0.3  # a smooth page with the dark table beyond its edge
+    assert source_size(table)[1] == 1
+
+
+def test_optdigits_style_crops_at_a_page_size_are_read():
+    from mnist_edge.api import load
+
+    reader = load()
+    for digit, counts in OPTDIGITS_STYLE.items():
+        grey = 255 - np.array(counts, np.float32) * 255 / 16
+        for size in (128, 256):
             img = Image.fromarray(grey.astype(np.uint8)).resize((size, size), Image.Resampling.BILINEAR)
             got = reader.predict(img)
             assert got.digit == digit and got.probability > 0.9, (digit, size, got)
