@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from PIL import Image
-
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
 from mnist_edge.image.components import label
@@ -156,24 +154,24 @@ def source_size(gray: np.ndarray, f: int = 1) -> tuple[np.ndarray, int]:
     side = min(gray.shape)
     if side < bg.SMALL:
         return gray, f
-    k = -(-side // (bg.SMALL - 1))
+    k, coarse = -(-side // (bg.SMALL - 1)), side // COARSE_SIDE
+    contrast = filters.quantile(gray, 0.995) - filters.quantile(gray, 0.005)
     reduced = bg.reduce_by(gray, k)[0]
-    coarse = side // COARSE_SIDE
-    if (_departure(gray, reduced, k) < SCALED_UP and _departure(gray, bg.reduce_by(gray, coarse)[0], coarse) < COARSE
+    if (_scaled_from(gray, reduced, k, SCALED_UP * contrast)
+            and _scaled_from(gray, bg.reduce_by(gray, coarse)[0], coarse, COARSE * contrast)
             and not banded(_ink(_off_border_level(reduced)[1]))):
         return reduced, f * k
     return gray, f
 
 
-def _departure(gray: np.ndarray, reduced: np.ndarray, k: int) -> float:
-    """Largest difference between gray and `reduced` (k times smaller) scaled back, bilinear or
-    nearest (a smooth scan's scaling or a binary one's blocks), over gray's contrast."""
+def _scaled_from(gray: np.ndarray, reduced: np.ndarray, k: int, tolerance: float) -> bool:
+    """gray is `reduced` (box-reduced k times) scaled back within `tolerance`: bilinear (a smooth
+    scan's scaling) or nearest (a binary one's blocks)."""
     h, w = reduced.shape[0] * k, reduced.shape[1] * k
     cut = gray[:h, :w]
-    contrast = filters.quantile(cut, 0.995) - filters.quantile(cut, 0.005)
-    small = Image.fromarray(np.ascontiguousarray(reduced, dtype=np.float32))
-    return min(float(np.abs(cut - np.asarray(small.resize((w, h), resample), np.float32)).max())
-               for resample in (Image.Resampling.BILINEAR, Image.Resampling.NEAREST)) / max(contrast, 1e-6)
+    if float(np.abs(cut - filters.upsample(reduced, (h, w), k)).max()) < tolerance:
+        return True
+    return float(np.abs(cut - reduced.repeat(k, 0).repeat(k, 1)).max()) < tolerance
 
 
 def _ink(s: np.ndarray) -> np.ndarray:
