@@ -64,6 +64,11 @@ def mask_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
+def group_box(c: Components, group: list[int]) -> tuple[int, int, int, int]:
+    """The box (top, bottom, left, right), end-exclusive, of the components in `group`."""
+    return int(c.top[group].min()), int(c.bottom[group].max()), int(c.left[group].min()), int(c.right[group].max())
+
+
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(H, W) bool -> (row, start, end) of every horizontal run of True, in row-major order."""
     padded = np.zeros((mask.shape[0], mask.shape[1] + 2), np.int8)

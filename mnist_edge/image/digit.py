@@ -21,13 +21,14 @@ from PIL import Image
 
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
-from mnist_edge.image.components import Components, among, label, mask_box, touches
+from mnist_edge.image.components import Components, among, group_box, label, mask_box, touches
 from mnist_edge.image.crop import CLEAN, crowded, ink_against_ground, margined, scanned_crop, source_size, tight_crop
 from mnist_edge.image.fit import SIZE, Box, fit
 from mnist_edge.image.grey import to_grey
 from mnist_edge.image.holes import mask_stroke_width, ribbon_holes
 from mnist_edge.image.load import MAX_SIDE
 from mnist_edge.image.marks import find_marks
+from mnist_edge.image.verdicts import not_one_digit
 
 BOX_THRESHOLD = 0.25  # of the digit's peak: the 20 px box (MNIST's own boxes at 25%)
 WIDE_STROKE = 0.3  # strokes as wide as this x the background's window are taken for paper:
@@ -218,7 +219,7 @@ def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float) ->
         return None, "only dust"
     main = int(np.argmax(np.where(candidates, c.mass, -1)))
     group = _merge(c, main, ~dust & (on_border == on_border[main]), 0.5 * SPECK * min(shape))
-    t, b, l, r = _group_box(c, group)
+    t, b, l, r = group_box(c, group)
     if small:
         return group, ""
     if max(b - t, r - l) < SPECK * min(shape):
@@ -231,7 +232,7 @@ def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float) ->
         return group, "a horizontal stroke (a dash, not a digit)"
     if c.area[group].sum() > FILLED * (b - t) * (r - l) and 0.5 < (r - l) / (b - t) < 2:
         return group, "a filled blob (a smudge, a filled shape), not strokes"
-    return group, _several(c, group, ~dust & ~on_border & ~among(np.arange(c.count), group, c.count))
+    return group, not_one_digit(c, group, ~dust & ~on_border)
 
 
 def _along_edge(c: Components, shape: tuple[int, int]) -> np.ndarray:
@@ -248,7 +249,7 @@ def _merge(c: Components, main: int, allowed: np.ndarray, least: float) -> list[
     """The main component plus every allowed one within MERGE_GAP x the group's size (>= least px), repeatedly."""
     group, clusters = [main], int(c.cluster.max()) + 1
     while True:
-        t, b, l, r = _group_box(c, group)
+        t, b, l, r = group_box(c, group)
         reach = max(MERGE_GAP * max(b - t, r - l), least)
         gap_y = np.maximum(0, np.maximum(c.top - b, t - c.bottom))
         gap_x = np.maximum(0, np.maximum(c.left - r, l - c.right))
@@ -264,23 +265,6 @@ def _merge(c: Components, main: int, allowed: np.ndarray, least: float) -> list[
         if not near.any():
             return group
         group += [int(i) for i in np.flatnonzero(near)]
-
-
-def _group_box(c: Components, group: list[int]) -> tuple[int, int, int, int]:
-    return int(c.top[group].min()), int(c.bottom[group].max()), int(c.left[group].min()), int(c.right[group].max())
-
-
-def _several(c: Components, group: list[int], others: np.ndarray) -> str:
-    """"" if the group is one digit; else why not: digit-sized marks side by side, in it or beside it."""
-    t, b, _, _ = _group_box(c, group)
-    mass = c.mass[group].sum()
-    big = [i for i in group if c.bottom[i] - c.top[i] >= 0.6 * (b - t) and c.mass[i] >= 0.25 * mass]
-    for i in big:
-        for j in big:
-            if i < j and (c.right[i] <= c.left[j] or c.right[j] <= c.left[i]):
-                return "two digit-sized marks side by side"
-    rivals = others & (c.bottom - c.top >= 0.6 * (b - t)) & (c.mass >= 0.4 * mass)
-    return "several digit-sized marks" if rivals.any() else ""
 
 
 def _region(core: np.ndarray, s: np.ndarray, noise: float, small: bool) -> np.ndarray:
