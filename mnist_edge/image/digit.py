@@ -25,7 +25,7 @@ from mnist_edge.image.components import Components, among, group_box, label, mas
 from mnist_edge.image.crop import CLEAN, crowded, ink_against_ground, margined, scanned_crop, source_size, tight_crop
 from mnist_edge.image.fit import SIZE, Box, fit
 from mnist_edge.image.grey import to_grey
-from mnist_edge.image.holes import mask_stroke_width, ribbon_holes
+from mnist_edge.image.holes import ELONGATED, LINE_ELONGATED, mask_stroke_width, ribbon_holes
 from mnist_edge.image.load import MAX_SIDE
 from mnist_edge.image.marks import find_marks
 from mnist_edge.image.verdicts import not_one_digit
@@ -147,25 +147,27 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     core = comps.mask_of(np.array(group), s.shape)
     if not small and _soft(sb, core, filters.quantile(s[core], 0.5)):
         return _refused("blank", "a soft blot without strokes (a smudge)")
-    got = fit_core(core, s, sb, marks.noise, small, thin=True, bold=True)
+    got = fit_core(core, s, sb, marks.noise, small, thin=True, bold=True, alone=True)
     if got is None:
         return _refused("blank", "no ink in the digit's box")
     return Fitted(got[0], "not_a_digit" if verdict else None, verdict, got[1], got[2], marks.crossed)
 
 
 def fit_core(core: np.ndarray, s: np.ndarray, sb: np.ndarray, noise: float, small: bool,
-             thin: bool = False, bold: bool = False) -> tuple[np.ndarray, Box, tuple] | None:
+             thin: bool = False, bold: bool = False, alone: bool = False) -> tuple[np.ndarray, Box, tuple] | None:
     """A digit's strokes (core, (H, W) bool) -> ((28, 28) MNIST-placed, its box (t, b, l, r),
     bold: () or (the reading with holes.BOLD_* holes filled instead,)).
 
-    The core grows into its faint edges, outlined strokes are filled, and the signal inside,
-    nothing outside, is fitted as MNIST (fit.py, thin: wide strokes thinned); None when there
-    is no ink in the box.
+    The core grows into its faint edges, outlined strokes are filled (alone: a digit by itself,
+    not a piece of a line, whose narrower ribbons count), and the signal inside, nothing
+    outside, is fitted as MNIST (fit.py, thin: wide strokes thinned); None when there is no ink
+    in the box.
     """
     region = _region(core, s, noise, small)
     level = filters.quantile(s[core], 0.5)  # the strokes' typical ink signal
     weights = np.where(region, s if small else sb, 0.0)  # (H, W) what the boxes are of
-    holes, bolder = ribbon_holes(core | (region & (s > 0.5 * level)), _box(weights), bold)
+    elongated = ELONGATED if alone else LINE_ELONGATED  # a line's narrow 0s stay open
+    holes, bolder = ribbon_holes(core | (region & (s > 0.5 * level)), _box(weights), bold, elongated)
     ink = np.where(region, np.clip(s, 0, None), 0.0).astype(np.float32)
     pixels, box = _filled(ink, weights, holes, level, thin)
     if pixels is None:

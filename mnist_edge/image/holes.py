@@ -20,8 +20,11 @@ from mnist_edge.image.components import Components, among, label
 ELONGATED = 3.6  # perimeter^2 / (4 pi area): 1 for a disc, ~1.3 for a square, ~3 for a narrow 0, 5+ for a ribbon
 # The ribbon of a small or faint outline measures 4.0-4.5 (it was read hollow, as an 8 or a 0).
 # 4.5 -> 3.6, validation photos: outlined +4 of 180 (seed 12), +3 and +3 of 300 (seeds 13, 14),
-# every other condition, numbers (`read`, seeds 1, 2) and 2,080 non-digits the same; written
-# loops (0, 2, 4, 6, 8, 9 under 10 conditions) would be filled 6 -> 10 times of 2,256.
+# every other condition and 2,080 non-digits the same; written loops (0, 2, 4, 6, 8, 9 under 10
+# conditions) would be filled 6 -> 10 times of 2,256.
+# In a line of digits (`read`'s pieces) outlines are rare and narrow 0s common: 3.6 there read
+# validation numbers 0 / -2 / -1 of 360 (seeds 1, 21, 22), a 0's loop filled.
+LINE_ELONGATED = 4.5
 BENT_ELONGATED = 3.1  # ... or this, for a hole that bends (not convex along rows or columns)
 HOLLOW_BEND = 2.2  # and is this many times as thick as its rims: a pen's outline around a wide stroke
 BENT = 0.25  # share of a hole's rows (or columns) crossing it twice that makes it bent
@@ -42,10 +45,11 @@ SLIT_ASPECT, SLIT_THICK, SLIT_SHARE = 4.0, 1.5, 0.6
 BOLD_ELONGATED, BOLD_THICK, BOLD_THICKER = 2.5, 2.5, 8.0
 
 
-def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int],
-                 bold: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int], bold: bool = False,
+                 elongated: float = ELONGATED) -> tuple[np.ndarray, np.ndarray | None]:
     """(H, W) bool digit region -> (H, W) bool of the holes to fill (all False if none), and
-    bold: of those a bolder rule (BOLD_*) would fill, else None."""
+    bold: of those a bolder rule (BOLD_*) would fill, else None. elongated: ELONGATED for a
+    digit alone, LINE_ELONGATED for a piece of a line."""
     t, b, l, r = box
     inside = region[max(t - 1, 0) : b + 1, max(l - 1, 0) : r + 1]  # (h, w): box + 1 px ring
     holes = label(~inside, np.ones(inside.shape, np.float32))
@@ -72,7 +76,7 @@ def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int],
         return out
 
     bolder = filled((e > BOLD_ELONGATED) | hollow_bend | slit, BOLD_THICK, BOLD_THICKER) if bold else None
-    return filled((e > ELONGATED) | hollow_bend | slit, THINNER, THICKER), bolder
+    return filled((e > elongated) | hollow_bend | slit, THINNER, THICKER), bolder
 
 
 def _aspect(ids: np.ndarray, n: int) -> np.ndarray:
