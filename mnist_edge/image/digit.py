@@ -141,7 +141,7 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     if marks is None:
         return _refused("blank", "nothing stands out of the paper")
     s, sb, comps, small = marks.s, marks.sb, marks.comps, marks.small
-    group, verdict = _choose(comps, s.shape, small, marks.floor)
+    group, verdict = _choose(comps, s.shape, small, marks.floor, marks.ruled)
     if group is None:
         return _refused("blank", verdict)
     core = comps.mask_of(np.array(group), s.shape)
@@ -204,7 +204,8 @@ def _refused(reason: str, detail: str) -> Fitted:
     return Fitted(np.zeros((SIZE, SIZE), np.float32), reason, detail)
 
 
-def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float) -> tuple[list[int] | None, str]:
+def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float,
+            ruled: np.ndarray | None = None) -> tuple[list[int] | None, str]:
     """-> (labels of the digit's pieces, "" or why it is not one digit) or (None, why blank)."""
     if c.count == 0:
         return None, "no mark"
@@ -234,7 +235,10 @@ def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float) ->
         return group, "a horizontal stroke (a dash, not a digit)"
     if c.area[group].sum() > FILLED * (b - t) * (r - l) and 0.5 < (r - l) / (b - t) < 2:
         return group, "a filled blob (a smudge, a filled shape), not strokes"
-    return group, not_one_digit(c, group, ~dust & ~on_border)
+    remnant = np.zeros(c.count, bool)  # (n,) pieces of ruling lines left beside a stroke
+    if ruled is not None and ruled.any():
+        remnant = np.bincount(c.label, touches(c, filters.dilate(ruled, 3)), c.count) > 0
+    return group, not_one_digit(c, group, ~dust & ~on_border, ~remnant)
 
 
 def _along_edge(c: Components, shape: tuple[int, int]) -> np.ndarray:

@@ -55,6 +55,7 @@ class Marks:
     small: bool  # a digit-sized crop (one background level), not a page
     lines: np.ndarray | None = None  # (H, W) bool: the ruling lines found (crossings only)
     crossed: bool = False  # straight lines across a small crop were found and taken out
+    ruled: np.ndarray | None = None  # (H, W) bool: the ruling lines taken out of a page's ink (no crossings)
 
 
 def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
@@ -84,7 +85,7 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     grow = crossings and not small and floor > NOISY * MIN_CONTRAST  # fainter ink joins the strokes
     sauvola = _sauvola(sb, floor, signal.cell, GROW * floor if grow else floor)
     mask = sauvola & (sb > floor)
-    lines = None
+    lines = ruled = None
     if crossings and not small:
         mask, faded, lines = grid_out(mask, sb > floor)
         s, sb = np.where(faded, 0.0, s).astype(np.float32), np.where(faded, 0.0, sb).astype(np.float32)
@@ -92,14 +93,15 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
             weak = label(sauvola & (sb > GROW * floor) & ~lines)
             mask |= weak.mask_of(weak.label[touches(weak, mask)], s.shape)
     elif not small:
-        mask &= ~ruling_lines(mask)
+        ruled = ruling_lines(mask)
+        mask &= ~ruled
     comps = label(mask, np.clip(sb, 0, None))
     comps.cluster = containing(label(sb > 0.5 * floor), comps)  # joined by fainter ink: one digit
     grown = label(filters.dilate(mask, 5))  # marks 2 px apart joined
     h, w = s.shape
     edge = (grown.top <= 1) | (grown.left <= 1) | (grown.bottom >= h - 1) | (grown.right >= w - 1)
     comps.on_border = edge[containing(grown, comps)]  # touching the border, or a mark that does
-    return Marks(s, sb, floor, comps, signal.noise, small, lines, crossed)
+    return Marks(s, sb, floor, comps, signal.noise, small, lines, crossed, ruled)
 
 
 def _sauvola(sb: np.ndarray, floor: float, cell: int, least: float) -> np.ndarray:
