@@ -69,6 +69,12 @@ def group_box(c: Components, group: list[int]) -> tuple[int, int, int, int]:
     return int(c.top[group].min()), int(c.bottom[group].max()), int(c.left[group].min()), int(c.right[group].max())
 
 
+def box_gaps(c: Components, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(n,) rows and (n,) columns between each component and the box (t, b, l, r); 0 where they overlap."""
+    t, b, l, r = box
+    return np.maximum(0, np.maximum(c.top - b, t - c.bottom)), np.maximum(0, np.maximum(c.left - r, l - c.right))
+
+
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(H, W) bool -> (row, start, end) of every horizontal run of True, in row-major order."""
     padded = np.zeros((mask.shape[0], mask.shape[1] + 2), np.int8)

@@ -21,7 +21,7 @@ from PIL import Image
 
 from mnist_edge.image import background as bg
 from mnist_edge.image import filters
-from mnist_edge.image.components import Components, among, group_box, label, mask_box, touches
+from mnist_edge.image.components import Components, among, box_gaps, group_box, label, mask_box, touches
 from mnist_edge.image.crop import CLEAN, crowded, ink_against_ground, margined, scanned_crop, source_size, tight_crop
 from mnist_edge.image.fit import SIZE, Box, fit
 from mnist_edge.image.grey import to_grey
@@ -141,7 +141,7 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     if marks is None:
         return _refused("blank", "nothing stands out of the paper")
     s, sb, comps, small = marks.s, marks.sb, marks.comps, marks.small
-    group, verdict = _choose(comps, s.shape, small, marks.floor, marks.ruled)
+    group, verdict = _choose(comps, s.shape, small, marks.floor)
     if group is None:
         return _refused("blank", verdict)
     core = comps.mask_of(np.array(group), s.shape)
@@ -204,8 +204,7 @@ def _refused(reason: str, detail: str) -> Fitted:
     return Fitted(np.zeros((SIZE, SIZE), np.float32), reason, detail)
 
 
-def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float,
-            ruled: np.ndarray | None = None) -> tuple[list[int] | None, str]:
+def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float) -> tuple[list[int] | None, str]:
     """-> (labels of the digit's pieces, "" or why it is not one digit) or (None, why blank)."""
     if c.count == 0:
         return None, "no mark"
@@ -235,10 +234,7 @@ def _choose(c: Components, shape: tuple[int, int], small: bool, floor: float,
         return group, "a horizontal stroke (a dash, not a digit)"
     if c.area[group].sum() > FILLED * (b - t) * (r - l) and 0.5 < (r - l) / (b - t) < 2:
         return group, "a filled blob (a smudge, a filled shape), not strokes"
-    remnant = np.zeros(c.count, bool)  # (n,) pieces of ruling lines left beside a stroke
-    if ruled is not None and ruled.any():
-        remnant = np.bincount(c.label, touches(c, filters.dilate(ruled, 3)), c.count) > 0
-    return group, not_one_digit(c, group, ~dust & ~on_border, ~remnant)
+    return group, not_one_digit(c, group, ~dust & ~on_border)
 
 
 def _along_edge(c: Components, shape: tuple[int, int]) -> np.ndarray:
@@ -257,8 +253,7 @@ def _merge(c: Components, main: int, allowed: np.ndarray, least: float) -> list[
     while True:
         t, b, l, r = group_box(c, group)
         reach = max(MERGE_GAP * max(b - t, r - l), least)
-        gap_y = np.maximum(0, np.maximum(c.top - b, t - c.bottom))
-        gap_x = np.maximum(0, np.maximum(c.left - r, l - c.right))
+        gap_y, gap_x = box_gaps(c, (t, b, l, r))
         gap = np.maximum(gap_y, gap_x)
         # Above or below the group, a substantial piece (a dotted 1's dots, a 5's hat) is the
         # digit's too: digits are written side by side, not stacked.

@@ -50,12 +50,11 @@ class Marks:
     s: np.ndarray  # (H, W) float32 ink signal (lines across a small crop taken out)
     sb: np.ndarray  # (H, W) the signal as thresholded (3 x 3 blurred on a page)
     floor: float  # ink signal below which nothing is ink
-    comps: Components  # of the ink mask (ruling lines removed), with .cluster and .on_border
+    comps: Components  # of the ink mask (ruling lines removed), with .cluster, .on_border, .beside_ruling
     noise: float
     small: bool  # a digit-sized crop (one background level), not a page
     lines: np.ndarray | None = None  # (H, W) bool: the ruling lines found (crossings only)
     crossed: bool = False  # straight lines across a small crop were found and taken out
-    ruled: np.ndarray | None = None  # (H, W) bool: the ruling lines taken out of a page's ink (no crossings)
 
 
 def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
@@ -101,7 +100,10 @@ def find_marks(signal: bg.InkSignal, crossings: bool = False) -> Marks | None:
     h, w = s.shape
     edge = (grown.top <= 1) | (grown.left <= 1) | (grown.bottom >= h - 1) | (grown.right >= w - 1)
     comps.on_border = edge[containing(grown, comps)]  # touching the border, or a mark that does
-    return Marks(s, sb, floor, comps, signal.noise, small, lines, crossed, ruled)
+    comps.beside_ruling = np.zeros(comps.count, bool)  # a stub the ruling taken out left beside a stroke
+    if ruled is not None and ruled.any():
+        comps.beside_ruling = np.bincount(comps.label, touches(comps, filters.dilate(ruled, 3)), comps.count) > 0
+    return Marks(s, sb, floor, comps, signal.noise, small, lines, crossed)
 
 
 def _sauvola(sb: np.ndarray, floor: float, cell: int, least: float) -> np.ndarray:

@@ -1,6 +1,6 @@
 """What the layout of the marks chosen as a digit says against it being one digit.
 
-What it is: not_one_digit(components, group, allowed, dots) -> "" or why not: digit-sized
+What it is: not_one_digit(components, group, allowed) -> "" or why not, in words: digit-sized
 marks side by side (two digits, a word), or a dot under a stroke (! or ?): a small, roundish
 mark just below the rest's lower end, with no other mark around. Decided on the components
 (marks.py), before the network sees anything.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnist_edge.image.components import Components, among, group_box
+from mnist_edge.image.components import Components, among, box_gaps, group_box
 
 SIDE_BY_SIDE = 0.6  # marks at least this x the group's height are digit-sized
 # A dot is at most DOT x the height of the stroke above it, DOT_GAP to DOT_FAR of that height
@@ -26,32 +26,30 @@ SIDE_BY_SIDE = 0.6  # marks at least this x the group's height are digit-sized
 DOT, DOT_GAP, DOT_FAR, DOT_END = 0.6, 0.05, 0.3, 0.15
 
 
-def not_one_digit(c: Components, group: list[int], allowed: np.ndarray, dots: np.ndarray) -> str:
+def not_one_digit(c: Components, group: list[int], allowed: np.ndarray) -> str:
     """"" if the group of components is one digit; else why not. allowed: (n,) bool, the
-    components that count as marks (not dust, not the page's border); dots: (n,) bool, those
-    that may be a dot (not what a ruling line taken out left beside a stroke)."""
+    components that count as marks (not dust, not the page's border)."""
     others = allowed & ~among(np.arange(c.count), group, c.count)
-    if _side_by_side(c, group, others):
-        return "two digit-sized marks side by side"
     t, b, _, _ = group_box(c, group)
+    if _side_by_side(c, group, b - t):
+        return "two digit-sized marks side by side"
     rivals = others & (c.bottom - c.top >= SIDE_BY_SIDE * (b - t)) & (c.mass >= 0.4 * c.mass[group].sum())
     if rivals.any():
         return "several digit-sized marks"
-    if _dot_under_a_stroke(c, group, allowed, dots):
+    if _dot_under_a_stroke(c, group, allowed):
         return "a dot under a stroke (! or ?), not a digit"
     return ""
 
 
-def _side_by_side(c: Components, group: list[int], others: np.ndarray) -> bool:
-    t, b, _, _ = group_box(c, group)
+def _side_by_side(c: Components, group: list[int], height: int) -> bool:
     mass = c.mass[group].sum()
-    big = [i for i in group if c.bottom[i] - c.top[i] >= SIDE_BY_SIDE * (b - t) and c.mass[i] >= 0.25 * mass]
+    big = [i for i in group if c.bottom[i] - c.top[i] >= SIDE_BY_SIDE * height and c.mass[i] >= 0.25 * mass]
     return any(c.right[i] <= c.left[j] or c.right[j] <= c.left[i] for i in big for j in big if i < j)
 
 
-def _dot_under_a_stroke(c: Components, group: list[int], allowed: np.ndarray, dots: np.ndarray) -> bool:
+def _dot_under_a_stroke(c: Components, group: list[int], allowed: np.ndarray) -> bool:
     h, w = c.bottom - c.top, c.right - c.left
-    roundish = allowed & dots & (c.area >= 0.5 * h * w) & (h <= 2 * w) & (w <= 2 * h)  # (n,)
+    roundish = allowed & ~c.beside_ruling & (c.area >= 0.5 * h * w) & (h <= 2 * w) & (w <= 2 * h)  # (n,)
     for i in np.flatnonzero(roundish):
         rest = [j for j in group if j != i]
         if rest and _under_its_end(c, rest, i) and _alone(c, rest, i, allowed):
@@ -75,7 +73,7 @@ def _under_its_end(c: Components, rest: list[int], i: int) -> bool:
 def _alone(c: Components, rest: list[int], i: int, allowed: np.ndarray) -> bool:
     """No mark but the dot within the rest's height of the rest's box."""
     t, b, l, r = group_box(c, rest)
-    gap = np.maximum(np.maximum(c.top - b, t - c.bottom), np.maximum(c.left - r, l - c.right))  # (n,)
-    near = allowed & (gap <= b - t)
+    gap_y, gap_x = box_gaps(c, (t, b, l, r))  # (n,) each
+    near = allowed & (np.maximum(gap_y, gap_x) <= b - t)
     near[rest], near[i] = False, False
     return not near.any()
