@@ -1,0 +1,97 @@
+"""Thinning and the stroke-count verdict (image/skeleton.py) on drawn images: no data, no fonts.
+
+The vectorised thinning (a lookup table over all pixels at once) is checked against Zhang and
+Suen's rules written out pixel by pixel, in order, as the paper gives them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from mnist_edge.image.components import label
+from mnist_edge.image.digit import fit_digit
+from mnist_edge.image.skeleton import TOO_MANY_STROKES, skeleton, too_many_strokes
+
+
+def _zhang_suen_by_the_paper(ink: np.ndarray) -> np.ndarray:
+    b = np.pad(ink.astype(np.uint8), 1)
+    while True:
+        changed = False
+        for step in (0, 1):
+            gone = []
+            for y in range(1, b.shape[0] - 1):
+                for x in range(1, b.shape[1] - 1):
+                    if not b[y, x]:
+                        continue
+                    p = [b[y - 1, x], b[y - 1, x + 1], b[y, x + 1], b[y + 1, x + 1],
+                         b[y + 1, x], b[y + 1, x - 1], b[y, x - 1], b[y - 1, x - 1]]  # P2..P9
+                    a = sum(p[k] == 0 and p[(k + 1) % 8] == 1 for k in range(8))
+                    first = p[0] * p[2] * p[4] == 0 and p[2] * p[4] * p[6] == 0
+                    second = p[0] * p[2] * p[6] == 0 and p[0] * p[4] * p[6] == 0
+                    if 2 <= sum(p) <= 6 and a == 1 and (first if step == 0 else second):
+                        gone.append((y, x))
+            for y, x in gone:  # all decided on the sub-iteration's start, then removed
+                b[y, x] = 0
+            changed |= bool(gone)
+        if not changed:
+            return b[1:-1, 1:-1]
+
+
+def _drawn(lines: list, size: int = 28, width: int = 2) -> np.ndarray:
+    """(size, size) float32 in [0, 1]: white strokes on black, as the network sees a digit."""
+    img = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(img)
+    for line in lines:
+        draw.line(line, fill=255, width=width)
+    return np.asarray(img, np.float32) / 255
+
+
+HASH = [[(10, 4), (9, 24)], [(18, 4), (17, 24)], [(4, 10), (24, 10)], [(4, 18), (24, 18)]]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_thinning_is_zhang_and_suen_s(seed):
+    rng = np.random.default_rng(seed)
+    lines = [[tuple(rng.integers(3, 25, 2)), tuple(rng.integers(3, 25, 2))] for _ in range(3)]
+    ink = _drawn(lines, width=int(rng.integers(1, 5))) > 0.4
+    assert np.array_equal(skeleton(ink), _zhang_suen_by_the_paper(ink))
+
+
+def test_thinning_keeps_each_stroke_whole_and_one_pixel_wide():
+    ink = _drawn([[(4, 14), (24, 14)], [(6, 4), (20, 4)]], width=5) > 0.4  # two bars apart
+    s = skeleton(ink)
+    assert (s <= ink).all()
+    assert label(s.astype(bool)).count == label(ink).count == 2
+    assert s[9:20, 10:20].sum(axis=0).max() == 1  # across the long bar: one pixel
+
+
+def test_a_hash_has_more_ends_and_crossings_than_a_digit():
+    assert too_many_strokes(_drawn(HASH))
+
+
+@pytest.mark.parametrize("lines", [
+    [[(14, 4), (14, 24)], [(4, 14), (24, 14)]],  # a plus: 4 ends, 1 crossing
+    [[(20, 4), (20, 24)], [(20, 4), (6, 17)], [(6, 17), (24, 17)]],  # a 4: 3 ends
+    [[(6, 4), (22, 4)], [(22, 4), (10, 24)], [(9, 14), (21, 14)]],  # a crossed 7: 4 ends, 1 crossing
+])
+def test_digit_like_strokes_are_not_too_many(lines):
+    assert not too_many_strokes(_drawn(lines))
+
+
+def test_specks_beside_a_stroke_are_not_stroke_ends():
+    """Dust left in the 28x28 (the noisy 28x28 conditions) would add ends of its own."""
+    pixels = _drawn([[(14, 4), (14, 24)], [(4, 14), (24, 14)]])
+    for y, x in [(3, 3), (3, 24), (24, 3), (24, 24), (8, 22)]:
+        pixels[y:y + 2, x:x + 1] = 1.0  # 2-pixel specks: two ends each if kept
+    assert not too_many_strokes(pixels)
+
+
+def test_a_photographed_hash_is_no_digit():
+    """A # written slanted on a page: the network read such a mark as a sure 4."""
+    img = Image.new("L", (200, 200), 235)
+    draw = ImageDraw.Draw(img)
+    for line in [[(94, 65), (82, 135)], [(118, 65), (106, 135)], [(65, 88), (135, 88)], [(61, 112), (131, 112)]]:
+        draw.line(line, fill=30, width=6)
+    fitted = fit_digit(img)
+    assert (fitted.reason, fitted.detail) == ("not_a_digit", TOO_MANY_STROKES)
