@@ -8,8 +8,7 @@ unless nothing else is there, and stray marks far from the main mass are dropped
 digit close to it (a 5's detached bar, a broken pencil stroke) are merged. The digit's region
 grows into its faint edges (hysteresis), and the signal inside it, nothing outside, is fitted
 as MNIST (fit.py). Verdicts: "blank" (no mark stands out of the paper's noise), "not_a_digit"
-(several digit-sized marks side by side, verdicts.py; more stroke ends and crossings than a
-digit has, skeleton.py). fit_core() is shared with `read` (segment.py).
+(several digit-sized marks side by side, verdicts.py; the 28x28's shape: a #, an @, shape.py). fit_core() is shared with `read` (segment.py).
 What it isn't: a classifier; "not a digit" from the shapes of strokes is only the obvious cases.
 """
 
@@ -29,7 +28,7 @@ from mnist_edge.image.grey import to_grey
 from mnist_edge.image.holes import ELONGATED, LINE_ELONGATED, mask_stroke_width, ribbon_holes
 from mnist_edge.image.load import MAX_SIDE
 from mnist_edge.image.marks import find_marks
-from mnist_edge.image.skeleton import TOO_MANY_STROKES, too_many_strokes
+from mnist_edge.image.shape import not_a_digit_shape
 from mnist_edge.image.verdicts import not_one_digit
 
 BOX_THRESHOLD = 0.25  # of the digit's peak: the 20 px box (MNIST's own boxes at 25%)
@@ -152,8 +151,7 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     got = fit_core(core, s, sb, marks.noise, small, thin=True, bold=True, alone=True)
     if got is None:
         return _refused("blank", "no ink in the digit's box")
-    if not verdict and too_many_strokes(got[0]):
-        verdict = TOO_MANY_STROKES
+    verdict = verdict or not_a_digit_shape(got[0])
     return Fitted(got[0], "not_a_digit" if verdict else None, verdict, got[1], got[2], marks.crossed)
 
 

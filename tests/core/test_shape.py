@@ -1,4 +1,5 @@
-"""Thinning and the stroke-count verdict (image/skeleton.py) on drawn images: no data, no fonts.
+"""The 28x28 shape verdicts (image/shape.py) and the thinning under them, on drawn images: no
+data, no fonts.
 
 The vectorised thinning (a lookup table over all pixels at once) is checked against Zhang and
 Suen's rules written out pixel by pixel, in order, as the paper gives them."""
@@ -11,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from mnist_edge.image.components import label
 from mnist_edge.image.digit import fit_digit
-from mnist_edge.image.skeleton import TOO_MANY_STROKES, skeleton, too_many_strokes
+from mnist_edge.image.shape import RING_IN_RING, TOO_MANY_STROKES, ring_in_ring, skeleton, too_many_strokes
 
 
 def _zhang_suen_by_the_paper(ink: np.ndarray) -> np.ndarray:
@@ -38,12 +39,15 @@ def _zhang_suen_by_the_paper(ink: np.ndarray) -> np.ndarray:
             return b[1:-1, 1:-1]
 
 
-def _drawn(lines: list, size: int = 28, width: int = 2) -> np.ndarray:
-    """(size, size) float32 in [0, 1]: white strokes on black, as the network sees a digit."""
+def _drawn(lines: list, size: int = 28, width: int = 2, rings: list = ()) -> np.ndarray:
+    """(size, size) float32 in [0, 1]: white strokes on black, as the network sees a digit;
+    rings: ellipses' boxes (x0, y0, x1, y1)."""
     img = Image.new("L", (size, size), 0)
     draw = ImageDraw.Draw(img)
     for line in lines:
         draw.line(line, fill=255, width=width)
+    for box in rings:
+        draw.ellipse(box, outline=255, width=width)
     return np.asarray(img, np.float32) / 255
 
 
@@ -95,3 +99,29 @@ def test_a_photographed_hash_is_no_digit():
         draw.line(line, fill=30, width=6)
     fitted = fit_digit(img)
     assert (fitted.reason, fitted.detail) == ("not_a_digit", TOO_MANY_STROKES)
+
+
+def test_a_ring_in_a_ring_is_no_digit():
+    """An @'s outer stroke around its a: the network read such marks as a sure 0."""
+    assert ring_in_ring(_drawn([], rings=[(5, 4, 23, 24), (10, 9, 18, 19)]))
+
+
+@pytest.mark.parametrize("lines,rings", [
+    ([], [(8, 4, 20, 24)]),  # a 0
+    ([[(9, 22), (19, 6)]], [(8, 4, 20, 24)]),  # a slashed 0
+    ([[(13, 13), (14, 14)]], [(8, 4, 20, 24)]),  # a dotted 0
+    ([], [(9, 4, 19, 13), (8, 13, 20, 24)]),  # an 8
+])
+def test_zeros_and_eights_are_no_ring_in_a_ring(lines, rings):
+    assert not ring_in_ring(_drawn(lines, rings=rings))
+
+
+def test_a_photographed_at_sign_is_no_digit():
+    """An @ written on a page: the network read it as a 0 (0.86)."""
+    img = Image.new("L", (200, 200), 235)
+    draw = ImageDraw.Draw(img)
+    draw.arc([55, 50, 145, 150], 60, 380, fill=30, width=7)  # the outer stroke, open at the lower right
+    draw.ellipse([80, 78, 118, 120], outline=30, width=7)  # the a's bowl
+    draw.line([(118, 80), (120, 118), (128, 130)], fill=30, width=7)  # its stem, curling out
+    fitted = fit_digit(img)
+    assert (fitted.reason, fitted.detail) == ("not_a_digit", RING_IN_RING)
