@@ -37,6 +37,7 @@ from PIL import Image
 from mnist_edge.errors import NotADigit, UserError
 from mnist_edge.image.load import image_warnings, load_image, load_image_bytes
 from mnist_edge.image.preprocess import preprocess_readings
+from mnist_edge.image.shape import contradicts
 from mnist_edge.backends import DEFAULT_BACKEND, Backend, open_backend
 from mnist_edge.calibration import logsumexp, model_thresholds, most_confident, refusal, softmax  # not model.session: LiteRT runs need no onnxruntime
 from mnist_edge.views import SHIFTS, logits_over_views
@@ -91,6 +92,8 @@ class DigitReader:
     with reason "unsure"; None = the threshold the model was exported with (0 when it has none).
     min_logsumexp: an image whose logits' logsumexp is below it is reported as None with reason
     "not_a_digit" (calibration.refusal); None = the model's (no such check when it has none).
+    A 5 whose strokes enclose two regions of paper (a $) is reported as None, "not_a_digit"
+    (image.shape.contradicts), whatever the thresholds.
     read() shows a digit under min_confidence as "?"; None there = reading.UNSURE_BELOW (0.5).
     """
 
@@ -197,6 +200,8 @@ class DigitReader:
         top = tuple(Guess(int(d), float(probs[d])) for d in order)
         best = top[0]
         reason = refusal(best.probability, energy, self.min_confidence, self.min_logsumexp)
+        if reason is None and contradicts(best.digit, pixels):  # what the strokes say against it
+            reason = "not_a_digit"
         return Prediction(name, None if reason else best.digit, best.probability, top,
                           reason=reason, pixels=pixels if see else None)
 

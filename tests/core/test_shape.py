@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw
 
 from mnist_edge.image.components import label
 from mnist_edge.image.digit import fit_digit
-from mnist_edge.image.shape import RING_IN_RING, TOO_MANY_STROKES, ring_in_ring, skeleton, too_many_strokes
+from mnist_edge.image.shape import (RING_IN_RING, TOO_MANY_STROKES, contradicts, holes, ring_in_ring, skeleton,
+                                    too_many_strokes)
 
 
 def _zhang_suen_by_the_paper(ink: np.ndarray) -> np.ndarray:
@@ -125,3 +126,24 @@ def test_a_photographed_at_sign_is_no_digit():
     draw.line([(118, 80), (120, 118), (128, 130)], fill=30, width=7)  # its stem, curling out
     fitted = fit_digit(img)
     assert (fitted.reason, fitted.detail) == ("not_a_digit", RING_IN_RING)
+
+
+def test_holes_are_the_paper_the_ink_encloses():
+    assert holes(_drawn([], rings=[(8, 4, 20, 24)])) == 1  # a 0
+    assert holes(_drawn([], rings=[(9, 4, 19, 13), (8, 13, 20, 24)])) == 2  # an 8
+    assert holes(_drawn([[(14, 4), (14, 24)]])) == 0  # a 1
+    assert holes(_drawn([], rings=[(-4, 4, 12, 24)])) == 0  # a ring cut by the edge encloses nothing
+
+
+def test_a_five_closing_two_loops_is_a_struck_s():
+    """An S struck through top to bottom closes two loops: a $, which the network read as 5."""
+    img = Image.new("L", (28, 28), 0)
+    draw = ImageDraw.Draw(img)
+    draw.arc((8, 4, 20, 14), 90, 330, fill=255, width=2)  # the S's upper bowl, open to the right
+    draw.arc((8, 13, 20, 24), -90, 150, fill=255, width=2)  # its lower one, open to the left
+    draw.line([(14, 2), (14, 26)], fill=255, width=2)  # the stroke through
+    dollar = np.asarray(img, np.float32) / 255
+    assert holes(dollar) == 2
+    assert contradicts(5, dollar)
+    assert not contradicts(8, dollar)  # an 8 closes two
+    assert not contradicts(5, _drawn([], rings=[(8, 12, 20, 24)]))  # a 5 closing its bowl
