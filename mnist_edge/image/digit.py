@@ -14,7 +14,7 @@ What it isn't: a classifier; "not a digit" from the shapes of strokes is only th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -70,6 +70,16 @@ class Fitted:
 
 
 def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
+    fitted = _fit_image(img, source)
+    if fitted.reason is not None:
+        return fitted
+    verdict = not_a_digit_shape(fitted.pixels)  # the usual reading's shape, then the others'
+    if not verdict or any(not not_a_digit_shape(p) for p in fitted.alternatives):
+        return fitted
+    return replace(fitted, reason="not_a_digit", detail=verdict)
+
+
+def _fit_image(img: Image.Image, source: str) -> Fitted:
     gray, flat, _ = analysed_grey(img, source)
     # (H, W): a digit needs fewer pixels than a line of them; a small scan scaled up, about its own
     gray, f = source_size(*bg.reduce_for_digit(gray))
@@ -151,7 +161,6 @@ def fit_signal(signal: bg.InkSignal) -> Fitted:
     got = fit_core(core, s, sb, marks.noise, small, thin=True, bold=True, alone=True)
     if got is None:
         return _refused("blank", "no ink in the digit's box")
-    verdict = verdict or not_a_digit_shape(got[0])
     return Fitted(got[0], "not_a_digit" if verdict else None, verdict, got[1], got[2], marks.crossed)
 
 

@@ -67,8 +67,12 @@ _NEIGHBOURS = np.array([bin(c).count("1") for c in range(256)])  # (256,) how ma
 
 def _codes(b: np.ndarray) -> np.ndarray:
     """(h, w) 0/1 -> (h, w) uint8: each pixel's 8 neighbours as bits."""
-    p = np.pad(b.astype(np.uint8), 1)
-    h, w = b.shape
+    return _codes_padded(np.pad(b.astype(np.uint8), 1))
+
+
+def _codes_padded(p: np.ndarray) -> np.ndarray:
+    """(h + 2, w + 2) uint8 0/1, a zero border -> (h, w) uint8: the inner pixels' neighbour codes."""
+    h, w = p.shape[0] - 2, p.shape[1] - 2
     codes = np.zeros((h, w), np.uint8)
     for k, (dy, dx) in enumerate(_AROUND):
         codes |= p[1 + dy:1 + dy + h, 1 + dx:1 + dx + w] << k
@@ -77,16 +81,17 @@ def _codes(b: np.ndarray) -> np.ndarray:
 
 def skeleton(ink: np.ndarray) -> np.ndarray:
     """(h, w) bool -> (h, w) uint8, 1 on the one-pixel-wide skeleton."""
-    b = ink.astype(np.uint8)
+    padded = np.pad(ink.astype(np.uint8), 1)  # thinned in place: no padding per pass
+    b = padded[1:-1, 1:-1]
     changed = True
     while changed:
         changed = False
-        for step in (0, 1):
-            gone = (b == 1) & _REMOVABLE[step][_codes(b)]
+        for removable in _REMOVABLE:  # Zhang and Suen's two sub-iterations
+            gone = (b == 1) & removable[_codes_padded(padded)]
             if gone.any():
                 b[gone] = 0
                 changed = True
-    return b
+    return b.copy()
 
 
 def not_a_digit_shape(pixels: np.ndarray) -> str:

@@ -5,7 +5,7 @@ marks side by side (two digits, a word), or a dot under a stroke (! or ?): a sma
 mark just below the rest's lower end, with no other mark around. Decided on the components
 (marks.py), before the network sees anything.
 What it isn't: the choice of the digit's marks (digit.py) or the network's refusal
-(calibration.py); shapes with no telling layout (a #, a $) are left to the network.
+(calibration.py); shapes with no telling layout (a #, an @, a $) are shape.py's, on the 28x28.
 """
 
 from __future__ import annotations
