@@ -4,7 +4,8 @@ What it is: not_a_digit_shape(pixels) -> "" or why not, in words, for two shapes
 reads as sure digits: more stroke ends and crossings than a digit has (a #: eight ends, four
 crossings, read as a 4), and a ring around another ring (an @, read as a 0); and, once the
 network has read it, contradicts(digit, pixels): a 5 that closes two loops (a $, an S struck
-through). Ends and crossings
+through). holes_side_by_side(pixels): two loops beside each other, which `read` counts against
+a candidate (two touching digits taken for one). Ends and crossings
 are counted on the strokes thinned to one pixel (Zhang and Suen, 1984, by a lookup table over the
 8 neighbours), specks shorter than SPECK pixels dropped; rings as runs of ink along the row and
 the column through the ink's centre.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnist_edge.image.components import label
+from mnist_edge.image.components import Components, label
 
 INK = 0.4  # a pixel of the 28x28 (0 paper, 1 ink) above this is stroke
 SPECK = 4  # a piece of skeleton shorter than this, end to end, is dust
@@ -124,10 +125,27 @@ def contradicts(digit: int, pixels: np.ndarray) -> bool:
 
 def holes(pixels: np.ndarray) -> int:
     """(28, 28) float32 in [0, 1] -> how many regions of paper (2 pixels or more) the ink encloses."""
+    return len(_holes(pixels)[1])
+
+
+def holes_side_by_side(pixels: np.ndarray) -> bool:
+    """(28, 28) float32 in [0, 1] -> True when two enclosed regions (3 pixels or more) lie side by
+    side, overlapping over half the shorter one's height: two digits' loops (a 00, 08, 69 read as
+    one digit), seldom one digit's (validation digits: 12 of 10,000, mostly 6s)."""
+    paper, inside = _holes(pixels)
+    inside = inside[paper.area[inside] >= 3]
+    t, b, l, r = paper.top[inside], paper.bottom[inside], paper.left[inside], paper.right[inside]
+    apart = r[:, None] <= l[None, :]  # (k, k): region i wholly left of region j
+    overlap = np.minimum(b[:, None], b[None, :]) - np.maximum(t[:, None], t[None, :])
+    return bool((apart & (overlap >= 0.5 * np.minimum.outer(b - t, b - t))).any())
+
+
+def _holes(pixels: np.ndarray) -> tuple[Components, np.ndarray]:
+    """The paper's components and the indices of those the ink encloses (2 pixels or more)."""
     paper = label(pixels <= INK)
     h, w = pixels.shape
-    inside = (paper.top > 0) & (paper.left > 0) & (paper.bottom < h) & (paper.right < w)
-    return int(np.count_nonzero(inside & (paper.area >= 2)))
+    inside = (paper.top > 0) & (paper.left > 0) & (paper.bottom < h) & (paper.right < w) & (paper.area >= 2)
+    return paper, np.flatnonzero(inside)
 
 
 def too_many_strokes(pixels: np.ndarray) -> bool:

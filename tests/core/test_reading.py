@@ -1,14 +1,15 @@
 """reading.choose, the choice between ways of cutting a mark, on hand-made network outputs.
 
 Checked: the likelier way wins; a whole mark the network is sure of but whose logits say it
-looks less like a digit (low logsumexp: two touching digits read as one) loses to its two
-pieces; "?" below the threshold given; each candidate's shifted views (zeros shifted in,
+looks less like a digit (low logsumexp: two touching digits read as one), or which encloses two
+loops side by side, loses to its two pieces; "?" below the threshold given; each candidate's shifted views (zeros shifted in,
 nothing wrapped round) and their logits averaged back per candidate.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from mnist_edge.image.segment import Segmentation
 from mnist_edge.reading import LIKE_A_DIGIT, choose
@@ -33,6 +34,19 @@ def test_the_sure_whole_mark_wins_when_it_looks_like_a_digit():
     probs = _probs((7, 0.99), (7, 0.95), (1, 0.95))
     reading = choose(_mark_or_two_pieces(), probs, np.full(3, LIKE_A_DIGIT + 2), "x", 0.5)
     assert reading.text == "7"
+
+
+def test_a_whole_mark_with_two_loops_side_by_side_loses_to_its_pieces():
+    """Two touching 0s fitted as one: the network is sure of a 0; two loops side by side say two."""
+    img = Image.new("L", (28, 28), 0)
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((3, 8, 14, 20), outline=255, width=2)
+    draw.ellipse((13, 8, 24, 20), outline=255, width=2)
+    seg = _mark_or_two_pieces()
+    seg.pixels[0] = np.asarray(img, np.float32) / 255
+    probs = _probs((0, 0.99), (0, 0.95), (0, 0.95))
+    assert choose(seg, probs, np.full(3, LIKE_A_DIGIT + 2), "x", 0.5).text == "00"
+    assert choose(_mark_or_two_pieces(), probs, np.full(3, LIKE_A_DIGIT + 2), "x", 0.5).text == "0"
 
 
 def test_a_whole_mark_unlike_a_digit_loses_to_its_pieces():

@@ -12,8 +12,8 @@ from PIL import Image, ImageDraw
 
 from mnist_edge.image.components import label
 from mnist_edge.image.digit import fit_digit
-from mnist_edge.image.shape import (RING_IN_RING, TOO_MANY_STROKES, contradicts, holes, ring_in_ring, skeleton,
-                                    too_many_strokes)
+from mnist_edge.image.shape import (RING_IN_RING, TOO_MANY_STROKES, contradicts, holes, holes_side_by_side,
+                                    ring_in_ring, skeleton, too_many_strokes)
 
 
 def _zhang_suen_by_the_paper(ink: np.ndarray) -> np.ndarray:
@@ -147,3 +147,10 @@ def test_a_five_closing_two_loops_is_a_struck_s():
     assert contradicts(5, dollar)
     assert not contradicts(8, dollar)  # an 8 closes two
     assert not contradicts(5, _drawn([], rings=[(8, 12, 20, 24)]))  # a 5 closing its bowl
+
+
+def test_loops_side_by_side_are_two_digits_loops():
+    assert holes_side_by_side(_drawn([], rings=[(2, 8, 13, 20), (13, 8, 25, 20)]))  # a 00
+    assert holes_side_by_side(_drawn([], rings=[(2, 6, 13, 22), (13, 10, 25, 18)]))  # a 0 beside a small o
+    assert not holes_side_by_side(_drawn([], rings=[(9, 4, 19, 13), (8, 13, 20, 24)]))  # an 8
+    assert not holes_side_by_side(_drawn([], rings=[(2, 2, 12, 12), (14, 15, 25, 25)]))  # loops apart diagonally
