@@ -45,6 +45,8 @@ LIKE_A_DIGIT, LIKE_WEIGHT = 6.0, 0.2
 # and 33 -> 36 of 60, every other condition the same (0.5: +2 / +2; 2: +1 / +3); seeds 21 and
 # 22, used for no choice: +1 / 0.
 TWO_LOOPS = 1.0
+
+
 @dataclass(frozen=True)
 class ReadDigit:
     digit: int  # the most likely digit (also when unsure)
@@ -77,7 +79,9 @@ def choose(seg: Segmentation, probs: np.ndarray, energy: np.ndarray, source: str
     Reading (marks must not be empty)."""
     best = probs.argmax(axis=1)  # (n,)
     top = probs[np.arange(len(probs)), best]  # (n,)
-    two_loops = np.array([holes_side_by_side(p) for p in seg.pixels], bool)  # (n,)
+    two_loops = np.zeros(len(probs), bool)  # (n,) looked at only where there is a choice
+    for i in {i for options in seg.marks if len(options) > 1 for way in options for i in way}:
+        two_loops[i] = holes_side_by_side(seg.pixels[i])
     digits = []
     for options in seg.marks:
         ids = max(options, key=lambda o: (_score(top, energy, two_loops, o, seg), -len(o)))

@@ -8,7 +8,8 @@ unless nothing else is there, and stray marks far from the main mass are dropped
 digit close to it (a 5's detached bar, a broken pencil stroke) are merged. The digit's region
 grows into its faint edges (hysteresis), and the signal inside it, nothing outside, is fitted
 as MNIST (fit.py). Verdicts: "blank" (no mark stands out of the paper's noise), "not_a_digit"
-(several digit-sized marks side by side, verdicts.py; the 28x28's shape: a #, an @, shape.py). fit_core() is shared with `read` (segment.py).
+(several digit-sized marks side by side, verdicts.py; no reading with a digit's shape, as a #
+or an @, shape.py). fit_core() is shared with `read` (segment.py).
 What it isn't: a classifier; "not a digit" from the shapes of strokes is only the obvious cases.
 """
 

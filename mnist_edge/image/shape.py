@@ -1,14 +1,14 @@
 """What the shape of the 28x28 the network sees says against it being a digit.
 
-What it is: not_a_digit_shape(pixels) -> "" or why not, in words, for two shapes the network
-reads as sure digits: more stroke ends and crossings than a digit has (a #: eight ends, four
-crossings, read as a 4), and a ring around another ring (an @, read as a 0); and, once the
-network has read it, contradicts(digit, pixels): a 5 that closes two loops (a $, an S struck
-through). holes_side_by_side(pixels): two loops beside each other, which `read` counts against
-a candidate (two touching digits taken for one). Ends and crossings
-are counted on the strokes thinned to one pixel (Zhang and Suen, 1984, by a lookup table over the
-8 neighbours), specks shorter than SPECK pixels dropped; rings as runs of ink along the row and
-the column through the ink's centre.
+What it is: not_a_digit_shape(pixels) -> "" or why not, in words, for shapes the network reads
+as sure digits: more stroke ends and crossings than a digit has (a #: eight ends, four
+crossings, read as a 4), a ring around another ring (an @, read as a 0); contradicts(digit,
+pixels), once the network has read it: a 5 that closes two loops (a $, an S struck through);
+holes_side_by_side(pixels): two loops beside each other, which `read` counts against a candidate
+(two touching digits fitted as one). Ends and crossings are counted on the strokes thinned to
+one pixel (Zhang and Suen, 1984, by a lookup table over the 8 neighbours), specks shorter than
+SPECK pixels dropped; rings as runs of ink along the row and the column through the ink's
+centre; loops as regions of paper the ink encloses.
 What it isn't: a reader; the layout verdicts on the photo's marks are verdicts.py's.
 """
 
@@ -41,6 +41,68 @@ RING_IN_RING = "a ring around another ring (an @)"
 # of every condition and the 28x28 conditions, seeds 12-15 (24,000 digits), of the 5s read right
 # one (an outlined 28x28 5 left hollow); the non-digits read as 5 with two, 16 of 18 (each a $).
 STRUCK_S = 5
+
+
+def not_a_digit_shape(pixels: np.ndarray) -> str:
+    """(28, 28) float32 in [0, 1] -> "" for a digit's shape; else why not."""
+    if too_many_strokes(pixels):
+        return TOO_MANY_STROKES
+    return RING_IN_RING if ring_in_ring(pixels) else ""
+
+
+def too_many_strokes(pixels: np.ndarray) -> bool:
+    """(28, 28) float32 in [0, 1] -> True when its strokes have ENDS ends and CROSSINGS crossings."""
+    s = _without_specks(skeleton(pixels > INK))
+    codes = _codes(s)
+    ends = int(((s == 1) & (_NEIGHBOURS[codes] == 1)).sum())
+    return ends >= ENDS and label((s == 1) & (_TRANSITIONS[codes] >= 3)).count >= CROSSINGS
+
+
+def ring_in_ring(pixels: np.ndarray) -> bool:
+    """(28, 28) float32 in [0, 1] -> True when the row and the column through its ink's centre
+    both cross RINGS runs of ink."""
+    ink = pixels > INK
+    ys, xs = np.nonzero(ink)
+    if not len(ys):
+        return False
+    row, column = ink[int(round(ys.mean()))], ink[:, int(round(xs.mean()))]
+    return min(_runs(row), _runs(column)) >= RINGS
+
+
+def contradicts(digit: int, pixels: np.ndarray) -> bool:
+    """The network's digit against its (28, 28) reading: True for a 5 that encloses two regions."""
+    return digit == STRUCK_S and holes(pixels) == 2
+
+
+def holes(pixels: np.ndarray) -> int:
+    """(28, 28) float32 in [0, 1] -> how many regions of paper (2 pixels or more) the ink encloses."""
+    return len(_holes(pixels)[1])
+
+
+def holes_side_by_side(pixels: np.ndarray) -> bool:
+    """(28, 28) float32 in [0, 1] -> True when two enclosed regions (3 pixels or more) lie side by
+    side, overlapping over half the shorter one's height: two digits' loops (a 00, 08, 69 read as
+    one digit), seldom one digit's (validation digits: 12 of 10,000, mostly 6s)."""
+    paper, inside = _holes(pixels)
+    inside = inside[paper.area[inside] >= 3]
+    t, b, l, r = paper.top[inside], paper.bottom[inside], paper.left[inside], paper.right[inside]
+    apart = r[:, None] <= l[None, :]  # (k, k): region i wholly left of region j
+    overlap = np.minimum(b[:, None], b[None, :]) - np.maximum(t[:, None], t[None, :])
+    return bool((apart & (overlap >= 0.5 * np.minimum.outer(b - t, b - t))).any())
+
+
+def _holes(pixels: np.ndarray) -> tuple[Components, np.ndarray]:
+    """The paper's components and the indices of those the ink encloses (2 pixels or more)."""
+    paper = label(pixels <= INK)
+    h, w = pixels.shape
+    inside = (paper.top > 0) & (paper.left > 0) & (paper.bottom < h) & (paper.right < w) & (paper.area >= 2)
+    return paper, np.flatnonzero(inside)
+
+
+def _runs(line: np.ndarray) -> int:
+    """(n,) bool -> how many runs of True."""
+    return int(np.count_nonzero(line[1:] & ~line[:-1]) + line[0])
+
 
 # The 8 neighbours clockwise from north, as (dy, dx); bit k of a pixel's code is neighbour k.
 _AROUND = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
@@ -93,67 +155,6 @@ def skeleton(ink: np.ndarray) -> np.ndarray:
                 b[gone] = 0
                 changed = True
     return b.copy()
-
-
-def not_a_digit_shape(pixels: np.ndarray) -> str:
-    """(28, 28) float32 in [0, 1] -> "" for a digit's shape; else why not."""
-    if too_many_strokes(pixels):
-        return TOO_MANY_STROKES
-    return RING_IN_RING if ring_in_ring(pixels) else ""
-
-
-def ring_in_ring(pixels: np.ndarray) -> bool:
-    """(28, 28) float32 in [0, 1] -> True when the row and the column through its ink's centre
-    both cross RINGS runs of ink."""
-    ink = pixels > INK
-    ys, xs = np.nonzero(ink)
-    if not len(ys):
-        return False
-    row, column = ink[int(round(ys.mean()))], ink[:, int(round(xs.mean()))]
-    return min(_runs(row), _runs(column)) >= RINGS
-
-
-def _runs(line: np.ndarray) -> int:
-    """(n,) bool -> how many runs of True."""
-    return int(np.count_nonzero(line[1:] & ~line[:-1]) + line[0])
-
-
-def contradicts(digit: int, pixels: np.ndarray) -> bool:
-    """The network's digit against its (28, 28) reading: True for a 5 that encloses two regions."""
-    return digit == STRUCK_S and holes(pixels) == 2
-
-
-def holes(pixels: np.ndarray) -> int:
-    """(28, 28) float32 in [0, 1] -> how many regions of paper (2 pixels or more) the ink encloses."""
-    return len(_holes(pixels)[1])
-
-
-def holes_side_by_side(pixels: np.ndarray) -> bool:
-    """(28, 28) float32 in [0, 1] -> True when two enclosed regions (3 pixels or more) lie side by
-    side, overlapping over half the shorter one's height: two digits' loops (a 00, 08, 69 read as
-    one digit), seldom one digit's (validation digits: 12 of 10,000, mostly 6s)."""
-    paper, inside = _holes(pixels)
-    inside = inside[paper.area[inside] >= 3]
-    t, b, l, r = paper.top[inside], paper.bottom[inside], paper.left[inside], paper.right[inside]
-    apart = r[:, None] <= l[None, :]  # (k, k): region i wholly left of region j
-    overlap = np.minimum(b[:, None], b[None, :]) - np.maximum(t[:, None], t[None, :])
-    return bool((apart & (overlap >= 0.5 * np.minimum.outer(b - t, b - t))).any())
-
-
-def _holes(pixels: np.ndarray) -> tuple[Components, np.ndarray]:
-    """The paper's components and the indices of those the ink encloses (2 pixels or more)."""
-    paper = label(pixels <= INK)
-    h, w = pixels.shape
-    inside = (paper.top > 0) & (paper.left > 0) & (paper.bottom < h) & (paper.right < w) & (paper.area >= 2)
-    return paper, np.flatnonzero(inside)
-
-
-def too_many_strokes(pixels: np.ndarray) -> bool:
-    """(28, 28) float32 in [0, 1] -> True when its strokes have ENDS ends and CROSSINGS crossings."""
-    s = _without_specks(skeleton(pixels > INK))
-    codes = _codes(s)
-    ends = int(((s == 1) & (_NEIGHBOURS[codes] == 1)).sum())
-    return ends >= ENDS and label((s == 1) & (_TRANSITIONS[codes] >= 3)).count >= CROSSINGS
 
 
 def _without_specks(s: np.ndarray) -> np.ndarray:

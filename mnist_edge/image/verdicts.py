@@ -53,7 +53,8 @@ def _side_by_side(c: Components, group: list[int], height: int) -> bool:
 
 def _dot_under_a_stroke(c: Components, group: list[int], allowed: np.ndarray) -> bool:
     h, w = c.bottom - c.top, c.right - c.left
-    roundish = allowed & ~c.beside_ruling & (c.area >= 0.5 * h * w) & (h <= DOT_ASPECT * w) & (w <= DOT_ASPECT * h)  # (n,)
+    compact = (c.area >= 0.5 * h * w) & (h <= DOT_ASPECT * w) & (w <= DOT_ASPECT * h)  # (n,)
+    roundish = allowed & ~c.beside_ruling & compact
     for i in np.flatnonzero(roundish):
         rest = [j for j in group if j != i]
         if rest and _under_its_end(c, rest, i) and _alone(c, rest, i, allowed):
