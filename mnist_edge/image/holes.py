@@ -53,8 +53,7 @@ def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int], bold: bool 
     t, b, l, r = box
     inside = region[max(t - 1, 0) : b + 1, max(l - 1, 0) : r + 1]  # (h, w): box + 1 px ring
     holes = label(~inside, np.ones(inside.shape, np.float32))
-    h, w = inside.shape
-    enclosed = (holes.top > 0) & (holes.left > 0) & (holes.bottom < h) & (holes.right < w)
+    enclosed = is_enclosed(holes, inside.shape)
     if not enclosed.any():
         return np.zeros(region.shape, bool), None  # nothing a bolder rule could fill either
     ids = label_image(holes, inside.shape)  # (h, w) hole label per pixel, -1 on the digit
@@ -77,6 +76,13 @@ def ribbon_holes(region: np.ndarray, box: tuple[int, int, int, int], bold: bool 
 
     bolder = filled((e > BOLD_ELONGATED) | hollow_bend | slit, BOLD_THICK, BOLD_THICKER) if bold else None
     return filled((e > elongated) | hollow_bend | slit, THINNER, THICKER), bolder
+
+
+def is_enclosed(paper: Components, shape: tuple[int, int]) -> np.ndarray:
+    """(n,) bool: the components of the paper (of an image of `shape`) that touch none of its
+    sides, holes the ink encloses."""
+    h, w = shape
+    return (paper.top > 0) & (paper.left > 0) & (paper.bottom < h) & (paper.right < w)
 
 
 def _aspect(ids: np.ndarray, n: int) -> np.ndarray:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnist_edge.image.components import Components, label
+from mnist_edge.image.components import Components, label, runs
+from mnist_edge.image.filters import neighbourhood3
+from mnist_edge.image.holes import is_enclosed
 
 INK = 0.4  # a pixel of the 28x28 (0 paper, 1 ink) above this is stroke
 SPECK = 4  # a piece of skeleton shorter than this, end to end, is dust
@@ -66,7 +68,7 @@ def ring_in_ring(pixels: np.ndarray) -> bool:
     if not len(ys):
         return False
     row, column = ink[int(round(ys.mean()))], ink[:, int(round(xs.mean()))]
-    return min(_runs(row), _runs(column)) >= RINGS
+    return min(len(runs(line[None])[0]) for line in (row, column)) >= RINGS  # runs of ink each
 
 
 def contradicts(digit: int, pixels: np.ndarray) -> bool:
@@ -94,38 +96,22 @@ def holes_side_by_side(pixels: np.ndarray) -> bool:
 def _holes(pixels: np.ndarray) -> tuple[Components, np.ndarray]:
     """The paper's components and the indices of those the ink encloses (2 pixels or more)."""
     paper = label(pixels <= INK)
-    h, w = pixels.shape
-    inside = (paper.top > 0) & (paper.left > 0) & (paper.bottom < h) & (paper.right < w) & (paper.area >= 2)
-    return paper, np.flatnonzero(inside)
+    return paper, np.flatnonzero(is_enclosed(paper, pixels.shape) & (paper.area >= 2))
 
 
-def _runs(line: np.ndarray) -> int:
-    """(n,) bool -> how many runs of True."""
-    return int(np.count_nonzero(line[1:] & ~line[:-1]) + line[0])
-
-
-# The 8 neighbours clockwise from north, as (dy, dx); bit k of a pixel's code is neighbour k.
-_AROUND = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
-
-
-def _removable_table() -> np.ndarray:
-    """(2, 256) bool: may a stroke pixel with this neighbour code go, in sub-iteration 0 or 1."""
-    table = np.zeros((2, 256), bool)
-    for code in range(256):
-        n = [(code >> k) & 1 for k in range(8)]  # P2..P9
-        count = sum(n)
-        transitions = sum(n[k] == 0 and n[(k + 1) % 8] == 1 for k in range(8))
-        if not (2 <= count <= 6 and transitions == 1):
-            continue
-        table[0, code] = n[0] * n[2] * n[4] == 0 and n[2] * n[4] * n[6] == 0
-        table[1, code] = n[0] * n[2] * n[6] == 0 and n[0] * n[4] * n[6] == 0
-    return table
-
-
-_REMOVABLE = _removable_table()
-_TRANSITIONS = np.array([sum(((c >> k) & 1) == 0 and ((c >> ((k + 1) % 8)) & 1) == 1 for k in range(8))
-                         for c in range(256)])  # (256,) 0->1 steps around a pixel: 3+ at a crossing
-_NEIGHBOURS = np.array([bin(c).count("1") for c in range(256)])  # (256,) how many neighbours
+# The 8 neighbours clockwise from north (Zhang and Suen's P2..P9), as planes of
+# filters.neighbourhood3 (row by row, 4 the pixel itself); bit k of a pixel's code is neighbour k.
+_AROUND = (1, 2, 5, 8, 7, 6, 3, 0)
+_STEPS = tuple((p // 3 - 1, p % 3 - 1) for p in _AROUND)  # the same as (dy, dx)
+_BITS = (np.arange(256)[:, None] >> np.arange(8)) & 1  # (256, 8): each code's neighbours
+_NEIGHBOURS = _BITS.sum(axis=1)  # (256,) how many neighbours
+# (256,) 0 -> 1 steps around a pixel: 1 along a stroke, 3 or more where strokes cross
+_TRANSITIONS = ((_BITS == 0) & (np.roll(_BITS, -1, axis=1) == 1)).sum(axis=1)
+_P = _BITS.T  # (8, 256): P2..P9 of every code
+_THINNABLE = (_NEIGHBOURS >= 2) & (_NEIGHBOURS <= 6) & (_TRANSITIONS == 1)
+_REMOVABLE = np.stack([  # (2, 256): may a stroke pixel with this code go, in sub-iteration 0 or 1
+    _THINNABLE & (_P[0] * _P[2] * _P[4] == 0) & (_P[2] * _P[4] * _P[6] == 0),
+    _THINNABLE & (_P[0] * _P[2] * _P[6] == 0) & (_P[0] * _P[4] * _P[6] == 0)])
 
 
 def _codes(b: np.ndarray) -> np.ndarray:
@@ -135,10 +121,10 @@ def _codes(b: np.ndarray) -> np.ndarray:
 
 def _codes_padded(p: np.ndarray) -> np.ndarray:
     """(h + 2, w + 2) uint8 0/1, a zero border -> (h, w) uint8: the inner pixels' neighbour codes."""
-    h, w = p.shape[0] - 2, p.shape[1] - 2
-    codes = np.zeros((h, w), np.uint8)
-    for k, (dy, dx) in enumerate(_AROUND):
-        codes |= p[1 + dy:1 + dy + h, 1 + dx:1 + dx + w] << k
+    planes = neighbourhood3(p)
+    codes = np.zeros(planes[4].shape, np.uint8)
+    for k, plane in enumerate(_AROUND):
+        codes |= planes[plane] << k
     return codes
 
 
@@ -173,7 +159,7 @@ def _walk(s: np.ndarray, counts: np.ndarray, y: int, x: int) -> list[tuple[int, 
     (not with) a crossing."""
     path, prev = [(y, x)], None
     while len(path) < SPECK:
-        nxt = [(y + dy, x + dx) for dy, dx in _AROUND
+        nxt = [(y + dy, x + dx) for dy, dx in _STEPS
                if 0 <= y + dy < s.shape[0] and 0 <= x + dx < s.shape[1] and s[y + dy, x + dx]
                and (y + dy, x + dx) != prev]
         if len(nxt) != 1 or counts[nxt[0]] >= 3:
