@@ -360,7 +360,7 @@ def test_hash_and_at_signs_are_no_digits(mark, verdict, floor):
     assert refused >= floor, refused
 
 
-def test_dollar_signs_are_no_fives(model):
+def test_dollar_signs_are_no_fives():
     """In the fonts, as clean photos, the network read $ as a 5 (10 of these 20 seeds); a 5
     encloses at most one region of paper, a $ two (shape.contradicts). Now 16 refused."""
     reader = load()
