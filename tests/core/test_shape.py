@@ -12,8 +12,8 @@ from PIL import Image, ImageDraw
 
 from mnist_edge.image.components import label
 from mnist_edge.image.digit import fit_digit
-from mnist_edge.image.shape import (RING_IN_RING, TOO_MANY_STROKES, contradicts, holes, holes_side_by_side,
-                                    ring_in_ring, skeleton, too_many_strokes)
+from mnist_edge.image.shape import (RING_IN_RING, TOO_MANY_STROKES, TOO_ROUND, contradicts, holes,
+                                    holes_side_by_side, ring_in_ring, skeleton, too_many_strokes, too_round)
 
 
 def _zhang_suen_by_the_paper(ink: np.ndarray) -> np.ndarray:
@@ -126,6 +126,38 @@ def test_a_photographed_at_sign_is_no_digit():
     draw.line([(118, 80), (120, 118), (128, 130)], fill=30, width=7)  # its stem, curling out
     fitted = fit_digit(img)
     assert (fitted.reason, fitted.detail) == ("not_a_digit", RING_IN_RING)
+
+
+def _ring(box: tuple, width: int, fill: bool = False) -> np.ndarray:
+    """(28, 28) float32: an ellipse drawn 4x larger and reduced, antialiased as fit_digit's 28x28 are."""
+    img = Image.new("L", (112, 112), 0)
+    ImageDraw.Draw(img).ellipse([4 * v for v in box], outline=255, width=4 * width, fill=255 if fill else None)
+    return np.asarray(img.resize((28, 28), Image.LANCZOS), np.float32) / 255
+
+
+@pytest.mark.parametrize("box", [(4, 4, 24, 24), (6, 6, 22, 22), (8, 8, 20, 20), (4, 5, 23, 24)])
+@pytest.mark.parametrize("width", [2, 3, 5])
+def test_a_drawn_circle_is_too_round(box, width):
+    assert too_round(_ring(box, width))
+
+
+@pytest.mark.parametrize("box", [(5, 4, 23, 24), (6, 4, 22, 24), (8, 4, 20, 24)])  # 0.9 to 0.6 as wide as tall
+def test_a_zero_as_a_hand_draws_it_is_not_too_round(box):
+    assert not any(too_round(_ring(box, width)) for width in (2, 3, 5))
+    assert not too_round(_drawn([], rings=[(9, 4, 19, 13), (8, 13, 20, 24)]))  # an 8
+    assert not too_round(np.zeros((28, 28), np.float32))
+
+
+def test_a_disc_is_too_round_and_a_photographed_circle_is_no_digit():
+    """A circle drawn on a page (a template's, a printed one): the network read such rings as 0."""
+    assert too_round(_ring((6, 6, 22, 22), 2, fill=True))  # a circle whose hole a wide pen closed
+    for width in (4, 8, 14):
+        img = Image.new("L", (200, 200), 235)
+        ImageDraw.Draw(img).ellipse((50, 50, 150, 150), outline=30, width=width)
+        assert (fit_digit(img).reason, fit_digit(img).detail) == ("not_a_digit", TOO_ROUND)
+        oval = Image.new("L", (200, 200), 235)
+        ImageDraw.Draw(oval).ellipse((60, 40, 140, 160), outline=30, width=width)  # a 0
+        assert fit_digit(oval).reason is None
 
 
 def test_holes_are_the_paper_the_ink_encloses():
