@@ -3,7 +3,9 @@ pages, smudges, pure noise, two digits side by side.
 
 What it is: NONDIGIT_KINDS and nondigit(kind, rng, digits) -> a PIL image under a random
 photo condition (photos.photo), deterministic for an rng; `digits` supplies the MNIST digits
-for "two_digits" (validation digits, never the test set).
+for "two_digits" (validation digits, never the test set). thin_pen(kind, rng, digits): a letter
+or symbol written with a fine pen, as the thin condition writes digits (nondigit's page
+conditions leave glyphs their font's stroke).
 What it isn't: a judge of what is a digit; the evaluation decides how these should be refused.
 """
 
@@ -17,6 +19,7 @@ from mnist_edge.synth import photos, strokes
 LETTERS = "AEFHKMNRTVWXYacdefhkmnprtvwxy"  # letters that do not pass for a digit
 SYMBOLS = "+=?!#@&%*$<>"
 NONDIGIT_KINDS = ("letter", "symbol", "shape", "scribble", "blank", "smudge", "noise", "two_digits")
+THIN_PEN_KINDS = ("letter", "symbol")
 SHAPES = ("circle", "square", "filled_square", "dash", "cross", "triangle")
 PAGE_CONDITIONS = [c for c in photos.CONDITIONS if c not in ("rgba", "palette", "outline", "thin", "thick", "low_res")]
 
@@ -27,6 +30,13 @@ def nondigit(kind: str, rng: np.random.Generator, digits: np.ndarray) -> Image.I
     if kind == "noise":
         return Image.fromarray(rng.integers(0, 256, (int(rng.integers(28, 400)),) * 2, dtype=np.uint8))
     return photos.photo(_shape(kind, rng, digits), rng, condition, severity)
+
+
+def thin_pen(kind: str, rng: np.random.Generator, digits: np.ndarray) -> Image.Image:
+    """One letter or symbol photo under the thin condition, its glyph thinned as a digit's would be."""
+    shape = _shape(kind, rng, digits)
+    return photos.photo(lambda size, width: strokes.thinned(shape(size, width), width), rng, "thin",
+                        int(rng.integers(1, 4)))
 
 
 def _shape(kind: str, rng: np.random.Generator, digits: np.ndarray) -> photos.Shape:

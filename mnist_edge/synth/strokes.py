@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from mnist_edge.image.holes import mask_stroke_width
+
 FONT_DIR = "/usr/share/fonts"
 # Typed and handwriting fonts (Debian: fonts-dejavu-core, fonts-liberation, fonts-humor-sans,
 # fonts-femkeklaver, fonts-breip, fonts-comic-neue; .ci/run installs them).
@@ -63,6 +65,13 @@ def grow(cov: np.ndarray, k: int) -> np.ndarray:
 def shrink(cov: np.ndarray, k: int) -> np.ndarray:
     """Erode coverage by a k x k min filter (k odd)."""
     return as_coverage(as_image(cov).filter(ImageFilter.MinFilter(k)))
+
+
+def thinned(cov: np.ndarray, width: float) -> np.ndarray:
+    """Coverage whose strokes are about `width` x as wide (width < 1: a finer pen writing the
+    same glyph), eroded the same number of pixels on each side; unchanged for width >= 1."""
+    passes = int(round(mask_stroke_width(cov > 0.5) * (1 - width) / 2))
+    return shrink(cov, 2 * passes + 1) if passes > 0 else cov
 
 
 def outline(cov: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -23,6 +23,7 @@ from mnist_edge.calibration import most_confident, softmax
 from mnist_edge.data.mnist import load_split
 from mnist_edge.errors import UserError
 from mnist_edge.image.digit import fit_digit
+from mnist_edge.image.holes import mask_stroke_width
 from mnist_edge.image.preprocess import preprocess_image
 from mnist_edge.image.shape import RING_IN_RING, TOO_MANY_STROKES, TOO_ROUND, contradicts, not_a_digit_shape
 from mnist_edge.model.session import OnnxModel
@@ -363,6 +364,18 @@ def test_letters_and_symbols_are_not_read_as_digits(validation, kind, floor):
     assert all(isinstance(a, Prediction) for a in answers)
     refused = np.mean([a.digit is None for a in answers])
     assert refused >= floor, f"{kind}: {refused:.2f}"
+
+
+def test_a_fine_pen_thins_glyphs_as_the_thin_condition_thins_digits():
+    """nondigits.thin_pen's letters and symbols (the photos bench's "thin pen" rows): their
+    strokes eroded to about the condition's width (0.45 here), not left at the font's."""
+    rng = np.random.default_rng(3)
+    for text in "AHc#":
+        glyph = strokes.glyph_coverage(text, 200, rng)
+        ratio = mask_stroke_width(strokes.thinned(glyph, 0.45) > 0.5) / mask_stroke_width(glyph > 0.5)
+        assert 0.3 <= ratio <= 0.65, (text, ratio)
+        assert strokes.thinned(glyph, 1.0) is glyph
+    assert nondigits.thin_pen("letter", rng, np.zeros((1, 28, 28), np.uint8)).mode == "RGB"
 
 
 @pytest.mark.parametrize("mark", ["!", "?"])
