@@ -3,13 +3,13 @@
 What it is: not_a_digit_shape(pixels) -> "" or why not, in words, for shapes the network reads
 as sure digits: more stroke ends and crossings than a digit has (a #: eight ends, four
 crossings, read as a 4), a ring around another ring (an @, read as a 0), a ring rounder than a
-hand draws (a drawn circle, read as a 0); contradicts(digit,
-pixels), once the network has read it: a 5 that closes two loops (a $, an S struck through);
-holes_side_by_side(pixels): two loops beside each other, which `read` counts against a candidate
-(two touching digits fitted as one). Ends and crossings are counted on the strokes thinned to
-one pixel (Zhang and Suen, 1984, by a lookup table over the 8 neighbours), specks shorter than
-SPECK pixels dropped; rings as runs of ink along the row and the column through the ink's
-centre, roundness as the ink's distance from that centre along rays; loops as regions of paper the ink encloses.
+hand draws (a drawn circle, read as a 0); contradicts(digit, pixels), once the network has read
+it: a 5 that closes two loops (a $, an S struck through); holes_side_by_side(pixels): two loops
+beside each other, which `read` counts against a candidate (two touching digits fitted as one).
+Ends and crossings are counted on the strokes thinned to one pixel (Zhang and Suen, 1984, by a
+lookup table over the 8 neighbours), specks shorter than SPECK pixels dropped; rings as runs of
+ink along the row and the column through the ink's centre; roundness as the ink's distance from
+that centre along rays; loops as regions of paper the ink encloses.
 What it isn't: a reader; the layout verdicts on the photo's marks are verdicts.py's.
 """
 

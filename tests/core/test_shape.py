@@ -154,7 +154,8 @@ def test_a_disc_is_too_round_and_a_photographed_circle_is_no_digit():
     for width in (4, 8, 14):
         img = Image.new("L", (200, 200), 235)
         ImageDraw.Draw(img).ellipse((50, 50, 150, 150), outline=30, width=width)
-        assert (fit_digit(img).reason, fit_digit(img).detail) == ("not_a_digit", TOO_ROUND)
+        fitted = fit_digit(img)
+        assert (fitted.reason, fitted.detail) == ("not_a_digit", TOO_ROUND)
         oval = Image.new("L", (200, 200), 235)
         ImageDraw.Draw(oval).ellipse((60, 40, 140, 160), outline=30, width=width)  # a 0
         assert fit_digit(oval).reason is None
