@@ -13,7 +13,8 @@ from PIL import Image, ImageDraw
 from mnist_edge.image.components import label
 from mnist_edge.image.digit import fit_digit
 from mnist_edge.image.shape import (RING_IN_RING, TOO_MANY_STROKES, TOO_ROUND, contradicts, holes,
-                                    holes_side_by_side, ring_in_ring, skeleton, too_many_strokes, too_round)
+                                    holes_side_by_side, ring_in_ring, skeleton, too_many_strokes, too_round,
+                                    two_legs)
 
 
 def _zhang_suen_by_the_paper(ink: np.ndarray) -> np.ndarray:
@@ -180,6 +181,28 @@ def test_a_five_closing_two_loops_is_a_struck_s():
     assert contradicts(5, dollar)
     assert not contradicts(8, dollar)  # an 8 closes two
     assert not contradicts(5, _drawn([], rings=[(8, 12, 20, 24)]))  # a 5 closing its bowl
+
+
+H = [[(8, 4), (8, 24)], [(20, 4), (20, 24)], [(8, 14), (20, 14)]]
+A = [[(14, 4), (7, 24)], [(14, 4), (21, 24)], [(10, 16), (18, 16)]]
+
+
+@pytest.mark.parametrize("lines", [
+    [[(9, 4), (7, 16)], [(7, 16), (21, 16)], [(17, 6), (17, 24)]],  # open at the top
+    [[(17, 4), (7, 17)], [(7, 17), (21, 17)], [(17, 4), (17, 24)]],  # closed
+    [[(9, 4), (5, 17)], [(5, 17), (23, 17)], [(18, 6), (16, 24)]],  # wide, the stem slanted
+])
+def test_a_four_stands_on_one_leg(lines):
+    assert not two_legs(_drawn(lines))
+    assert not contradicts(4, _drawn(lines))
+
+
+def test_an_h_or_an_a_read_as_four_stands_on_two_legs():
+    """The network read H and A as sure 4s; their two legs say otherwise (a 4 only)."""
+    for letter in (H, A):
+        assert two_legs(_drawn(letter)) and contradicts(4, _drawn(letter))
+    assert not contradicts(1, _drawn(H))  # only a 4 is judged so
+    assert not two_legs(np.zeros((28, 28), np.float32))
 
 
 def test_loops_side_by_side_are_two_digits_loops():
