@@ -4,9 +4,10 @@ What it is: not_a_digit_shape(pixels) -> "" or why not, in words, for shapes the
 as sure digits: more stroke ends and crossings than a digit has (a #: eight ends, four
 crossings, read as a 4), a ring around another ring (an @, read as a 0), a ring rounder than a
 hand draws (a drawn circle, read as a 0); contradicts(digit, pixels), once the network has read
-it: a 5 that closes two loops (a $, an S struck through), a 4 on two legs (an H, an A);
-holes_side_by_side(pixels): two loops beside each other, which `read` counts against a
-candidate (two touching digits fitted as one). Ends and crossings are counted on the strokes thinned to one pixel (Zhang and Suen, 1984, by a
+it: a 5 that closes two loops (a $, an S struck through), a 4 on two legs (an H, an A), a 7
+whose bar runs on both sides of its stem (a T); holes_side_by_side(pixels): two loops beside
+each other, which `read` counts against a candidate (two touching digits fitted as one). Ends
+and crossings are counted on the strokes thinned to one pixel (Zhang and Suen, 1984, by a
 lookup table over the 8 neighbours), specks shorter than SPECK pixels dropped; rings as runs of
 ink along the row and the column through the ink's centre; roundness as the ink's distance from
 that centre along rays; loops as regions of paper the ink encloses.
@@ -60,6 +61,14 @@ ROUND, ROUND_RAYS = 0.03, 48
 # 8. Seeds 14 and 15, used for no choice: 2 of 1,149 4s (lines drawn across 28x28s end near
 # the foot), 8 non-digits more (4 letters, 4 #s).
 STANDING, LEGS_BAND, LEGS_APART = 4, 0.2, 0.5
+# A 7's stem leaves its bar at the bar's right end (a short overhang at most); a bar running on
+# both sides of the stem, ARMS of the ink's width or more each way, is a T (read as a sure 7).
+# Judged on strokes with 3 ends and one crossing, the crossing in the top BAR_TOP of the ink,
+# the bar's ends within BAR_LEVEL of its height, the stem's end in the lowest STEM_FOOT.
+# Validation digits as they are: none of 1,090 7s (0.25: 2). Validation seeds 12 and 13: no 7
+# read right of the 1,203 refused, 2 letters more (0.25: 5 7s); seeds 14 and 15, used for no
+# choice: none of 1,391, 3 letters more.
+TEE, ARMS, BAR_TOP, BAR_LEVEL, STEM_FOOT = 7, 0.3, 0.35, 0.2, 0.7
 TOO_ROUND = "a ring rounder than handwriting (a drawn circle)"
 
 
@@ -113,7 +122,30 @@ def too_round(pixels: np.ndarray) -> bool:
 def contradicts(digit: int, pixels: np.ndarray) -> bool:
     """The network's digit against its (28, 28) reading: True for a 5 that encloses two regions,
     a 4 on two legs."""
-    return (digit == STRUCK_S and holes(pixels) == 2) or (digit == STANDING and two_legs(pixels))
+    return ((digit == STRUCK_S and holes(pixels) == 2) or (digit == STANDING and two_legs(pixels))
+            or (digit == TEE and tee(pixels)))
+
+
+def tee(pixels: np.ndarray) -> bool:
+    """(28, 28) float32 in [0, 1] -> True for a bar on top whose stem leaves it from the middle:
+    ARMS of the width on either side (a T)."""
+    ink = pixels > INK
+    ys, xs = np.nonzero(ink)
+    if not len(ys):
+        return False
+    s = _without_specks(skeleton(ink))
+    codes = _codes(s)
+    ends = np.argwhere((s == 1) & (_NEIGHBOURS[codes] == 1))  # (k, 2) y, x
+    crossing = (s == 1) & (_TRANSITIONS[codes] >= 3)
+    if len(ends) != 3 or label(crossing).count != 1:
+        return False
+    top, height, width = ys.min(), ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
+    cy, cx = np.argwhere(crossing).mean(axis=0)
+    (ly, lx), (ry, rx) = sorted(ends[np.argsort(ends[:, 0])][:2].tolist(), key=lambda e: e[1])  # the bar's
+    foot = ends[:, 0].max()
+    return bool(cy - top < BAR_TOP * height and foot - top > STEM_FOOT * height
+                and max(abs(ly - cy), abs(ry - cy)) < BAR_LEVEL * height
+                and min(cx - lx, rx - cx) > ARMS * width)
 
 
 def two_legs(pixels: np.ndarray) -> bool:

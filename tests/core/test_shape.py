@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from mnist_edge.image.components import label
 from mnist_edge.image.digit import fit_digit
 from mnist_edge.image.shape import (RING_IN_RING, TOO_MANY_STROKES, TOO_ROUND, contradicts, holes,
-                                    holes_side_by_side, ring_in_ring, skeleton, too_many_strokes, too_round,
+                                    holes_side_by_side, ring_in_ring, skeleton, tee, too_many_strokes, too_round,
                                     two_legs)
 
 
@@ -203,6 +203,24 @@ def test_an_h_or_an_a_read_as_four_stands_on_two_legs():
         assert two_legs(_drawn(letter)) and contradicts(4, _drawn(letter))
     assert not contradicts(1, _drawn(H))  # only a 4 is judged so
     assert not two_legs(np.zeros((28, 28), np.float32))
+
+
+@pytest.mark.parametrize("lines", [
+    [[(6, 5), (21, 5)], [(21, 5), (11, 24)]],
+    [[(6, 5), (23, 5)], [(19, 5), (11, 24)]],  # the bar past the corner
+    [[(6, 5), (21, 5)], [(21, 5), (11, 24)], [(10, 14), (22, 14)]],  # crossed
+    [[(6, 9), (6, 5)], [(6, 5), (21, 5)], [(21, 5), (11, 24)]],  # a serif at the bar's start
+])
+def test_a_seven_s_stem_leaves_its_bar_at_the_end(lines):
+    assert not tee(_drawn(lines))
+    assert not contradicts(7, _drawn(lines))
+
+
+def test_a_t_read_as_seven_has_its_stem_in_the_bar_s_middle():
+    """The network read T as a sure 7; its bar runs on both sides of the stem."""
+    t = _drawn([[(5, 5), (23, 5)], [(14, 5), (14, 24)]])
+    assert tee(t) and contradicts(7, t)
+    assert not contradicts(1, t)  # only a 7 is judged so
 
 
 def test_loops_side_by_side_are_two_digits_loops():
