@@ -58,8 +58,8 @@ ROUND, ROUND_RAYS = 0.03, 48
 # seeds 12 and 13 of the photo generator: of the 1,186 4s read right (photos, 28x28s) 1 refused
 # (a speck at a speckled 28x28's foot), 7 letters more. Other bounds there: 0.4 or 0.6 of the
 # width, 2 or 0 digits for 8 or 6 non-digits; 0.15 of the height, 1 and 7; 0.25 and 0.4, 7 and
-# 8. Seeds 14 and 15, used for no choice: 2 of 1,149 4s (lines drawn across 28x28s end near
-# the foot), 8 non-digits more (4 letters, 4 #s).
+# 8. Seeds 14 and 15, used for no choice: 3 of 1,149 4s (lines drawn across two 28x28s end
+# near the foot, an optdigits-style crop), 8 non-digits more (4 letters, 4 #s).
 STANDING, LEGS_BAND, LEGS_APART = 4, 0.2, 0.5
 # A 7's stem leaves its bar at the bar's right end (a short overhang at most); a bar running on
 # both sides of the stem, ARMS of the ink's width or more each way, is a T (read as a sure 7).
