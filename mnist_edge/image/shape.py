@@ -83,10 +83,8 @@ def not_a_digit_shape(pixels: np.ndarray) -> str:
 
 def too_many_strokes(pixels: np.ndarray) -> bool:
     """(28, 28) float32 in [0, 1] -> True when its strokes have ENDS ends and CROSSINGS crossings."""
-    s = _without_specks(skeleton(pixels > INK))
-    codes = _codes(s)
-    ends = int(((s == 1) & (_NEIGHBOURS[codes] == 1)).sum())
-    return ends >= ENDS and label((s == 1) & (_TRANSITIONS[codes] >= 3)).count >= CROSSINGS
+    ends, crossings = strokes(pixels > INK)
+    return len(ends) >= ENDS and label(crossings).count >= CROSSINGS
 
 
 def ring_in_ring(pixels: np.ndarray) -> bool:
@@ -133,10 +131,7 @@ def tee(pixels: np.ndarray) -> bool:
     ys, xs = np.nonzero(ink)
     if not len(ys):
         return False
-    s = _without_specks(skeleton(ink))
-    codes = _codes(s)
-    ends = np.argwhere((s == 1) & (_NEIGHBOURS[codes] == 1))  # (k, 2) y, x
-    crossing = (s == 1) & (_TRANSITIONS[codes] >= 3)
+    ends, crossing = strokes(ink)
     if len(ends) != 3 or label(crossing).count != 1:
         return False
     top, height, width = ys.min(), ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
@@ -155,8 +150,7 @@ def two_legs(pixels: np.ndarray) -> bool:
     ys, xs = np.nonzero(ink)
     if not len(ys):
         return False
-    s = _without_specks(skeleton(ink))
-    ends = np.argwhere((s == 1) & (_NEIGHBOURS[_codes(s)] == 1))  # (k, 2) y, x
+    ends = strokes(ink)[0]
     low = ends[ends[:, 0] >= ys.max() - LEGS_BAND * (ys.max() - ys.min() + 1), 1]  # (j,) their x
     return len(low) >= 2 and low.max() - low.min() >= LEGS_APART * (xs.max() - xs.min() + 1)
 
@@ -215,6 +209,14 @@ def _codes_padded(p: np.ndarray) -> np.ndarray:
     for k, plane in enumerate(_AROUND):
         codes |= planes[plane] << k
     return codes
+
+
+def strokes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(h, w) bool -> the ends of its strokes thinned to one pixel, specks dropped ((k, 2) y, x),
+    and where they cross ((h, w) bool: pixels where 3 or more branches meet)."""
+    s = _without_specks(skeleton(ink))
+    codes = _codes(s)
+    return np.argwhere((s == 1) & (_NEIGHBOURS[codes] == 1)), (s == 1) & (_TRANSITIONS[codes] >= 3)
 
 
 def skeleton(ink: np.ndarray) -> np.ndarray:
