@@ -16,9 +16,11 @@ What it isn't: a reader; the layout verdicts on the photo's marks are verdicts.p
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
-from mnist_edge.image.components import Components, label, runs
+from mnist_edge.image.components import Components, label, mask_box, runs
 from mnist_edge.image.filters import neighbourhood3
 from mnist_edge.image.holes import is_enclosed
 
@@ -52,6 +54,7 @@ STRUCK_S = 5
 # and more (no digit read right of 24,000 under 0.03), the 42 circles that passed the
 # thresholds 0.026 and less; validation digits as they are: none of 10,000 under 0.03.
 ROUND, ROUND_RAYS = 0.03, 48
+TOO_ROUND = "a ring rounder than handwriting (a drawn circle)"
 # A 4 stands on one stroke: two stroke ends in the lowest LEGS_BAND of the ink's height and
 # LEGS_APART of its width apart are an H's or an A's legs (the network read H and A as sure 4s).
 # Validation digits as they are: 2 of 983 4s (a left stroke drawn down past the bar). Validation
@@ -69,7 +72,6 @@ STANDING, LEGS_BAND, LEGS_APART = 4, 0.2, 0.5
 # read right of the 1,203 refused, 2 letters more (0.25: 5 7s); seeds 14 and 15, used for no
 # choice: none of 1,391, 3 letters more.
 TEE, ARMS, BAR_TOP, BAR_LEVEL, STEM_FOOT = 7, 0.3, 0.35, 0.2, 0.7
-TOO_ROUND = "a ring rounder than handwriting (a drawn circle)"
 
 
 def not_a_digit_shape(pixels: np.ndarray) -> str:
@@ -119,22 +121,22 @@ def too_round(pixels: np.ndarray) -> bool:
 
 def contradicts(digit: int, pixels: np.ndarray) -> bool:
     """The network's digit against its (28, 28) reading: True for a 5 that encloses two regions,
-    a 4 on two legs."""
-    return ((digit == STRUCK_S and holes(pixels) == 2) or (digit == STANDING and two_legs(pixels))
-            or (digit == TEE and tee(pixels)))
+    a 4 on two legs, a 7 whose bar runs on both sides of its stem (_AGAINST)."""
+    against = _AGAINST.get(digit)
+    return bool(against and against(pixels))
 
 
 def tee(pixels: np.ndarray) -> bool:
     """(28, 28) float32 in [0, 1] -> True for a bar on top whose stem leaves it from the middle:
     ARMS of the width on either side (a T)."""
     ink = pixels > INK
-    ys, xs = np.nonzero(ink)
-    if not len(ys):
+    box = mask_box(ink)
+    if box is None:
         return False
     ends, crossing = strokes(ink)
     if len(ends) != 3 or label(crossing).count != 1:
         return False
-    top, height, width = ys.min(), ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
+    top, height, width = box[0], box[1] - box[0], box[3] - box[2]
     cy, cx = np.argwhere(crossing).mean(axis=0)
     (ly, lx), (ry, rx) = sorted(ends[np.argsort(ends[:, 0])][:2].tolist(), key=lambda e: e[1])  # the bar's
     foot = ends[:, 0].max()
@@ -147,12 +149,16 @@ def two_legs(pixels: np.ndarray) -> bool:
     """(28, 28) float32 in [0, 1] -> True when two stroke ends lie in the lowest LEGS_BAND of the
     ink's height, LEGS_APART of its width apart."""
     ink = pixels > INK
-    ys, xs = np.nonzero(ink)
-    if not len(ys):
+    box = mask_box(ink)
+    if box is None:
         return False
+    t, b, l, r = box
     ends = strokes(ink)[0]
-    low = ends[ends[:, 0] >= ys.max() - LEGS_BAND * (ys.max() - ys.min() + 1), 1]  # (j,) their x
-    return len(low) >= 2 and low.max() - low.min() >= LEGS_APART * (xs.max() - xs.min() + 1)
+    low = ends[ends[:, 0] >= b - 1 - LEGS_BAND * (b - t), 1]  # (j,) their x
+    return len(low) >= 2 and low.max() - low.min() >= LEGS_APART * (r - l)
+
+
+_AGAINST = {STRUCK_S: lambda pixels: holes(pixels) == 2, STANDING: two_legs, TEE: tee}
 
 
 def holes(pixels: np.ndarray) -> int:
@@ -213,10 +219,19 @@ def _codes_padded(p: np.ndarray) -> np.ndarray:
 
 def strokes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(h, w) bool -> the ends of its strokes thinned to one pixel, specks dropped ((k, 2) y, x),
-    and where they cross ((h, w) bool: pixels where 3 or more branches meet)."""
-    s = _without_specks(skeleton(ink))
+    and where they cross ((h, w) bool: pixels where 3 or more branches meet); read-only arrays.
+    The same 28x28 is judged before the network (fit_digit) and after it (contradicts): it is
+    thinned once."""
+    return _strokes(np.ascontiguousarray(ink, bool).tobytes(), ink.shape)
+
+
+@lru_cache(maxsize=8)
+def _strokes(bits: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    s = _without_specks(skeleton(np.frombuffer(bits, bool).reshape(shape)))
     codes = _codes(s)
-    return np.argwhere((s == 1) & (_NEIGHBOURS[codes] == 1)), (s == 1) & (_TRANSITIONS[codes] >= 3)
+    ends, crossings = np.argwhere((s == 1) & (_NEIGHBOURS[codes] == 1)), (s == 1) & (_TRANSITIONS[codes] >= 3)
+    ends.flags.writeable = crossings.flags.writeable = False  # shared by every caller of the cache
+    return ends, crossings
 
 
 def skeleton(ink: np.ndarray) -> np.ndarray:
