@@ -207,13 +207,12 @@ def means(rows: list) -> list[str]:
 def nondigit_table(nonrows: list) -> list[str]:
     lines = ["| non-digit | n | refused old | refused new | refused shipped | shipped reasons |",
              "|---|---|---|---|---|---|"]
-    lines += [f"| {r['kind']}{' (thin pen)' if r.get('thin_pen') else ''} | {r['n']} | {r['old_refused']:.0%} "
+    lines += [f"| {r['kind']}{' (thin pen)' if r['thin_pen'] else ''} | {r['n']} | {r['old_refused']:.0%} "
               f"| {r['new_refused']:.0%} | {r['shipped_refused']:.0%} | {r['shipped_reasons']} |" for r in nonrows]
-    for name, sub in (("all", [r for r in nonrows if not r.get("thin_pen")]),
-                      ("letters and symbols, thin pen", [r for r in nonrows if r.get("thin_pen")])):
-        if sub:
-            share = np.mean([r["shipped_refused"] for r in sub])
-            lines.append(f"| **{name}** | {sum(r['n'] for r in sub)} | | | {share:.1%} | |")
+    for name, thin_pen in (("all", False), ("letters and symbols, thin pen", True)):
+        sub = [r for r in nonrows if r["thin_pen"] == thin_pen]
+        share = np.mean([r["shipped_refused"] for r in sub])
+        lines.append(f"| **{name}** | {sum(r['n'] for r in sub)} | | | {share:.1%} | |")
     return lines
 
 
