@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from mnist_edge.image.components import label
 from mnist_edge.image.digit import fit_digit
-from mnist_edge.image.shape import (RING_IN_RING, TOO_MANY_STROKES, TOO_ROUND, contradicts, holes,
+from mnist_edge.image.shape import (RING_IN_RING, TOO_MANY_STROKES, TOO_ROUND, bowl, contradicts, holes,
                                     holes_side_by_side, ring_in_ring, skeleton, tee, too_many_strokes, too_round,
                                     two_legs)
 
@@ -221,6 +221,24 @@ def test_a_t_read_as_seven_has_its_stem_in_the_bar_s_middle():
     t = _drawn([[(5, 5), (23, 5)], [(14, 5), (14, 24)]])
     assert tee(t) and contradicts(7, t)
     assert not contradicts(1, t)  # only a 7 is judged so
+
+
+TWO = [[(7, 9), (12, 4)], [(12, 4), (18, 4)], [(18, 4), (21, 9)], [(21, 9), (7, 23)], [(7, 23), (22, 23)]]
+
+
+@pytest.mark.parametrize("loop", [[], [(5, 17, 12, 24)]])  # plain; with a small loop where it turns into its base
+def test_a_two_encloses_at_most_a_small_loop(loop):
+    two = _drawn(TWO, rings=loop)
+    assert holes(two) == len(loop) and not bowl(two) and not contradicts(2, two)
+
+
+def test_an_a_read_as_two_encloses_a_bowl():
+    """Typed and round-hand a's were read as sure 2s: a hook on top and a bowl below, as big as
+    half the a (the 28x28 holds it at a digit's size)."""
+    a = _drawn([[(8, 6), (14, 4)], [(14, 4), (20, 7)], [(20, 7), (20, 24)]], rings=[(5, 12, 21, 24)])
+    assert bowl(a) and contradicts(2, a)
+    assert not contradicts(0, a)  # only a 2 is judged so
+    assert not bowl(np.zeros((28, 28), np.float32))
 
 
 def test_loops_side_by_side_are_two_digits_loops():
