@@ -5,8 +5,9 @@ as sure digits: more stroke ends and crossings than a digit has (a #: eight ends
 crossings, read as a 4), a ring around another ring (an @, read as a 0), a ring rounder than a
 hand draws (a drawn circle, read as a 0); contradicts(digit, pixels), once the network has read
 it: a 5 that closes two loops (a $, an S struck through), a 4 on two legs (an H, an A), a 7
-whose bar runs on both sides of its stem (a T), a 2 around a bowl (an a); holes_side_by_side(pixels): two loops beside
-each other, which `read` counts against a candidate (two touching digits fitted as one). Ends
+whose bar runs on both sides of its stem (a T), a 2 around a bowl (an a);
+holes_side_by_side(pixels): two loops beside each other, which `read` counts against a
+candidate (two touching digits fitted as one). Ends
 and crossings are counted on the strokes thinned to one pixel (Zhang and Suen, 1984, by a
 lookup table over the 8 neighbours), specks shorter than SPECK pixels dropped; rings as runs of
 ink along the row and the column through the ink's centre; roundness as the ink's distance from
@@ -76,7 +77,8 @@ TEE, ARMS, BAR_TOP, BAR_LEVEL, STEM_FOOT = 7, 0.3, 0.35, 0.2, 0.7
 # BOWL pixels or more (of the 28x28's 784) is an a's bowl (typed and round-hand a's, read as sure
 # 2s). Validation digits as they are: 1 of 990 2s (54 px). Validation seeds 12 and 13 of the photo
 # generator: the 1,208 2s read right enclose 43 px at most (42: 1 refused, 1 letter more); font
-# a's read as 2 (60 photos of every page condition), 43 to 66 px.
+# a's read as 2 (60 photos of every page condition), 43 to 66 px. Seeds 14 and 15, used for no
+# choice: none of the 1,190 2s read right refused, 2 letters more.
 BOWLED, BOWL = 2, 45
 
 
