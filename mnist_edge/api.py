@@ -93,8 +93,9 @@ class DigitReader:
     min_logsumexp: an image whose logits' logsumexp is below it is reported as None with reason
     "not_a_digit" (calibration.refusal); None = the model's (no such check when it has none).
     A 5 whose strokes enclose two regions of paper (a $), a 4 on two legs (an H, an A), a 7 whose
-    bar runs on both sides of its stem (a T), a 2 around a bowl (an a) are reported as None,
-    "not_a_digit" (image.shape.contradicts), whatever the thresholds.
+    bar runs on both sides of its stem (a T), a 2 around a bowl (an a), a 0 of five stroke ends
+    or more (an @ in a fine pen) are reported as None, "not_a_digit" (image.shape.contradicts),
+    whatever the thresholds.
     read() shows a digit under min_confidence as "?"; None there = reading.UNSURE_BELOW (0.5).
     """
 

@@ -5,13 +5,13 @@ as sure digits: more stroke ends and crossings than a digit has (a #: eight ends
 crossings, read as a 4), a ring around another ring (an @, read as a 0), a ring rounder than a
 hand draws (a drawn circle, read as a 0); contradicts(digit, pixels), once the network has read
 it: a 5 that closes two loops (a $, an S struck through), a 4 on two legs (an H, an A), a 7
-whose bar runs on both sides of its stem (a T), a 2 around a bowl (an a);
-holes_side_by_side(pixels): two loops beside each other, which `read` counts against a
-candidate (two touching digits fitted as one). Ends
-and crossings are counted on the strokes thinned to one pixel (Zhang and Suen, 1984, by a
-lookup table over the 8 neighbours), specks shorter than SPECK pixels dropped; rings as runs of
-ink along the row and the column through the ink's centre; roundness as the ink's distance from
-that centre along rays; loops as regions of paper the ink encloses.
+whose bar runs on both sides of its stem (a T), a 2 around a bowl (an a), a 0 of five stroke
+ends or more (an @ in a fine pen); holes_side_by_side(pixels): two loops beside each other,
+which `read` counts against a candidate (two touching digits fitted as one). Ends and crossings
+are counted on the strokes thinned to one pixel (Zhang and Suen, 1984, by a lookup table over
+the 8 neighbours), specks shorter than SPECK pixels dropped; rings as runs of ink along the row
+and the column through the ink's centre; roundness as the ink's distance from that centre along
+rays; loops as regions of paper the ink encloses.
 What it isn't: a reader; the layout verdicts on the photo's marks are verdicts.py's.
 """
 
@@ -80,6 +80,12 @@ TEE, ARMS, BAR_TOP, BAR_LEVEL, STEM_FOOT = 7, 0.3, 0.35, 0.2, 0.7
 # a's read as 2 (60 photos of every page condition), 43 to 66 px. Seeds 14 and 15, used for no
 # choice: none of the 1,190 2s read right refused, 2 letters more.
 BOWLED, BOWL = 2, 45
+# A 0 is a ring, closed or open, with a tail or two: at most 4 stroke ends (validation digits as
+# they are: 2 of 991 0s have 3 or 4, none more). ZERO_ENDS or more are a ring broken up by a
+# fine pen, an @ most often. Validation seeds 12 and 13 of the photo generator: none of the 1,192
+# 0s read right refused (4 ends: 6), non-digits +1 of 960 and +3 of 240 in a fine pen; seeds 14
+# and 15, used for no choice: none of 1,226, +1 and +6 (thin-pen @s, outlined letters).
+RING, ZERO_ENDS = 0, 5
 
 
 def not_a_digit_shape(pixels: np.ndarray) -> str:
@@ -129,7 +135,8 @@ def too_round(pixels: np.ndarray) -> bool:
 
 def contradicts(digit: int, pixels: np.ndarray) -> bool:
     """The network's digit against its (28, 28) reading: True for a 5 that encloses two regions,
-    a 4 on two legs, a 7 whose bar runs on both sides of its stem, a 2 around a bowl (_AGAINST)."""
+    a 4 on two legs, a 7 whose bar runs on both sides of its stem, a 2 around a bowl, a 0 with
+    ZERO_ENDS stroke ends (_AGAINST)."""
     against = _AGAINST.get(digit)
     return bool(against and against(pixels))
 
@@ -172,7 +179,8 @@ def bowl(pixels: np.ndarray) -> bool:
     return bool(len(inside)) and int(paper.area[inside].max()) >= BOWL
 
 
-_AGAINST = {STRUCK_S: lambda pixels: holes(pixels) == 2, STANDING: two_legs, TEE: tee, BOWLED: bowl}
+_AGAINST = {STRUCK_S: lambda pixels: holes(pixels) == 2, STANDING: two_legs, TEE: tee, BOWLED: bowl,
+            RING: lambda pixels: len(strokes(pixels > INK)[0]) >= ZERO_ENDS}
 
 
 def holes(pixels: np.ndarray) -> int:

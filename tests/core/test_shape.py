@@ -241,6 +241,26 @@ def test_an_a_read_as_two_encloses_a_bowl():
     assert not bowl(np.zeros((28, 28), np.float32))
 
 
+def _arcs(spans: list, box=(4, 4, 24, 24)) -> np.ndarray:
+    """(28, 28) float32: arcs of one ellipse, each (start, end) in degrees, 2 px wide."""
+    img = Image.new("L", (28, 28), 0)
+    for start, end in spans:
+        ImageDraw.Draw(img).arc(box, start, end, fill=255, width=2)
+    return np.asarray(img, np.float32) / 255
+
+
+@pytest.mark.parametrize("spans", [[(0, 360)], [(-60, 270)], [(0, 150), (170, 360)]])  # closed; open; one gap
+def test_a_zero_has_few_stroke_ends(spans):
+    assert not contradicts(0, _arcs(spans))
+
+
+def test_a_ring_broken_into_pieces_is_no_zero():
+    """A fine pen breaks an @'s rings into arcs: five stroke ends or more, which no 0 has."""
+    broken = _arcs([(0, 60), (80, 150), (170, 250), (270, 340)])
+    assert contradicts(0, broken)
+    assert not contradicts(8, broken)  # only a 0 is judged so
+
+
 def test_loops_side_by_side_are_two_digits_loops():
     assert holes_side_by_side(_drawn([], rings=[(2, 8, 13, 20), (13, 8, 25, 20)]))  # a 00
     assert holes_side_by_side(_drawn([], rings=[(2, 6, 13, 22), (13, 10, 25, 18)]))  # a 0 beside a small o
