@@ -136,7 +136,7 @@ def too_round(pixels: np.ndarray) -> bool:
 def contradicts(digit: int, pixels: np.ndarray) -> bool:
     """The network's digit against its (28, 28) reading: True for a 5 that encloses two regions,
     a 4 on two legs, a 7 whose bar runs on both sides of its stem, a 2 around a bowl, a 0 with
-    ZERO_ENDS stroke ends (_AGAINST)."""
+    ZERO_ENDS stroke ends or more (_AGAINST)."""
     against = _AGAINST.get(digit)
     return bool(against and against(pixels))
 
