@@ -243,11 +243,13 @@ def strokes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(h, w) bool -> the ends of its strokes thinned to one pixel, specks dropped ((k, 2) y, x),
     and where they cross ((h, w) bool: pixels where 3 or more branches meet); read-only arrays.
     The same 28x28 is judged before the network (fit_digit) and after it (contradicts): it is
-    thinned once."""
+    thinned once, also in a batch (predict_many fits every image before the network runs)."""
     return _strokes(np.ascontiguousarray(ink, bool).tobytes(), ink.shape)
 
 
-@lru_cache(maxsize=8)
+# A batch's readings, all fitted before any is judged against the network's digit: the CLI's
+# chunk of 256 images, a reading or two each (about 2 KB an entry: 2 MB at most).
+@lru_cache(maxsize=1024)
 def _strokes(bits: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     s = _without_specks(skeleton(np.frombuffer(bits, bool).reshape(shape)))
     codes = _codes(s)
