@@ -179,8 +179,13 @@ def bowl(pixels: np.ndarray) -> bool:
     return bool(len(inside)) and int(paper.area[inside].max()) >= BOWL
 
 
+def broken_ring(pixels: np.ndarray) -> bool:
+    """(28, 28) float32 in [0, 1] -> True when its strokes have ZERO_ENDS ends or more."""
+    return len(strokes(pixels > INK)[0]) >= ZERO_ENDS
+
+
 _AGAINST = {STRUCK_S: lambda pixels: holes(pixels) == 2, STANDING: two_legs, TEE: tee, BOWLED: bowl,
-            RING: lambda pixels: len(strokes(pixels > INK)[0]) >= ZERO_ENDS}
+            RING: broken_ring}
 
 
 def holes(pixels: np.ndarray) -> int:

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from mnist_edge.image.components import label
 from mnist_edge.image.digit import fit_digit
-from mnist_edge.image.shape import (RING_IN_RING, TOO_MANY_STROKES, TOO_ROUND, bowl, contradicts, holes,
+from mnist_edge.image.shape import (RING_IN_RING, TOO_MANY_STROKES, TOO_ROUND, bowl, broken_ring, contradicts, holes,
                                     holes_side_by_side, ring_in_ring, skeleton, tee, too_many_strokes, too_round,
                                     two_legs)
 
@@ -251,13 +251,13 @@ def _arcs(spans: list, box=(4, 4, 24, 24)) -> np.ndarray:
 
 @pytest.mark.parametrize("spans", [[(0, 360)], [(-60, 270)], [(0, 150), (170, 360)]])  # closed; open; one gap
 def test_a_zero_has_few_stroke_ends(spans):
-    assert not contradicts(0, _arcs(spans))
+    assert not broken_ring(_arcs(spans)) and not contradicts(0, _arcs(spans))
 
 
 def test_a_ring_broken_into_pieces_is_no_zero():
     """A fine pen breaks an @'s rings into arcs: five stroke ends or more, which no 0 has."""
     broken = _arcs([(0, 60), (80, 150), (170, 250), (270, 340)])
-    assert contradicts(0, broken)
+    assert broken_ring(broken) and contradicts(0, broken)
     assert not contradicts(8, broken)  # only a 0 is judged so
 
 
