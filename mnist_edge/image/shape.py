@@ -73,18 +73,15 @@ STANDING, LEGS_BAND, LEGS_APART = 4, 0.2, 0.5
 # read right of the 1,203 refused, 2 letters more (0.25: 5 7s); seeds 14 and 15, used for no
 # choice: none of 1,391, 3 letters more.
 TEE, ARMS, BAR_TOP, BAR_LEVEL, STEM_FOOT = 7, 0.3, 0.35, 0.2, 0.7
-# A 2 encloses at most the small loop where its stroke turns into its base; a region of paper of
-# BOWL pixels or more (of the 28x28's 784) is an a's bowl (typed and round-hand a's, read as sure
-# 2s). Validation digits as they are: 1 of 990 2s (54 px). Validation seeds 12 and 13 of the photo
-# generator: the 1,208 2s read right enclose 43 px at most (42: 1 refused, 1 letter more); font
-# a's read as 2 (60 photos of every page condition), 43 to 66 px. Seeds 14 and 15, used for no
-# choice: none of the 1,190 2s read right refused, 2 letters more.
+# A 2 encloses at most a small loop where it turns into its base; BOWL px of paper or more is an
+# a's bowl (typed and round-hand a's read as sure 2s: 43-66 px). Validation 2s as they are: 1 of
+# 990 (54 px); photo seeds 12 and 13: the 1,208 read right 43 px at most (42: 1 refused, 1 letter
+# more); seeds 14 and 15, used for no choice: none of 1,190 refused, 2 letters more.
 BOWLED, BOWL = 2, 45
-# A 0 is a ring, closed or open, with a tail or two: at most 4 stroke ends (validation digits as
-# they are: 2 of 991 0s have 3 or 4, none more). ZERO_ENDS or more are a ring broken up by a
-# fine pen, an @ most often. Validation seeds 12 and 13 of the photo generator: none of the 1,192
-# 0s read right refused (4 ends: 6), non-digits +1 of 960 and +3 of 240 in a fine pen; seeds 14
-# and 15, used for no choice: none of 1,226, +1 and +6 (thin-pen @s, outlined letters).
+# A 0, a ring closed or open with a tail or two, has at most 4 stroke ends (validation 0s as they
+# are: 2 of 991 have 3 or 4). ZERO_ENDS or more: a ring a fine pen broke up, an @ most often. Photo
+# seeds 12 and 13: none of 1,192 0s read right refused (4 ends: 6), non-digits +1 of 960, +3 of 240
+# in a fine pen; seeds 14 and 15, used for no choice: none of 1,226, +1 and +6.
 RING, ZERO_ENDS = 0, 5
 
 
@@ -252,9 +249,7 @@ def strokes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _strokes(np.ascontiguousarray(ink, bool).tobytes(), ink.shape)
 
 
-# A batch's readings, all fitted before any is judged against the network's digit: the CLI's
-# chunk of 256 images, a reading or two each (about 2 KB an entry: 2 MB at most).
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)  # a CLI chunk's 256 images, a reading or two each; 2 KB an entry
 def _strokes(bits: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     s = _without_specks(skeleton(np.frombuffer(bits, bool).reshape(shape)))
     codes = _codes(s)
