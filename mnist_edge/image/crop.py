@@ -13,9 +13,9 @@ alternative the network weighs against the usual one (digit.fit_digit, api.Digit
 other small crop it replaces it.
 crowded(signal) says that a small crop is filled much by thick, smooth ink (the paper's noise
 estimate then measures the strokes): it is read with a margin too.
-scanned_crop(gray) is the same digit for an image the page's rules refused whole, or read with its
-ink and paper swapped (ink_against_ground): a small scan
-scaled up (a 16 x 16 data set's digit at 128 px) has strokes as wide as the paper's window and
+scanned_crop(gray) is the same digit for an image the page's rules refused whole, read with its
+ink and paper swapped (ink_against_ground), or found scaled up (source_size; its digit need not
+span it, and the network weighs that reading against the usual one): a small scan scaled up (a 16 x 16 data set's digit at 128 px) has strokes as wide as the paper's window and
 ink on nearly half its pixels, so the median is no paper level and the polarity is a coin toss.
 There the border is the paper: its median is the level, ink is what departs from it, and the
 image is reduced to under background.SMALL px and given a margin of that level.
@@ -127,16 +127,17 @@ def _padded(gray: np.ndarray, paper: float) -> np.ndarray:
     return np.pad(gray, m, constant_values=paper).astype(np.float32)
 
 
-def scanned_crop(gray: np.ndarray) -> np.ndarray | None:
+def scanned_crop(gray: np.ndarray, spanning: bool = True) -> np.ndarray | None:
     """(H, W) grey in [0, 1] -> the digit as a small crop on its border's level with a margin of
     it (shorter side at most CROP_SIDE + margins), or None when the image is no crop: its border
-    is not mostly one level, or no mark spans it (module docstring)."""
+    is not mostly one level, or (spanning) no mark spans it (module docstring). spanning=False
+    for an image source_size found scaled up: a data set's digit may keep a margin of its grid."""
     edge = bg.border(gray, 1)  # a crop's paper but where its digit touches it
     level, s = _off_border_level(gray)
     contrast = filters.quantile(s, 0.995)
     if contrast <= 0 or np.mean(np.abs(edge - level) < FLAT * contrast) < PAPER_BORDER:
         return None
-    if not spans_the_image(s, s > INK * contrast):
+    if spanning and not spans_the_image(s, s > INK * contrast):
         return None
     return _padded(bg.reduce_by(gray, -(-min(gray.shape) // CROP_SIDE))[0], level)
 

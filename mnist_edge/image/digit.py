@@ -83,17 +83,19 @@ def fit_digit(img: Image.Image, source: str = "<image>") -> Fitted:
 def _fit_image(img: Image.Image, source: str) -> Fitted:
     gray, flat, _ = analysed_grey(img, source)
     # (H, W): a digit needs fewer pixels than a line of them; a small scan scaled up, about its own
-    gray, f = source_size(*bg.reduce_for_digit(gray))
+    gray, f_page = bg.reduce_for_digit(gray)
+    gray, f = source_size(gray, f_page)
+    upscaled = f != f_page  # a small scan scaled up
     signal = bg.ink_signal(gray, flat, reduced=f)
     fitted = _fit_grey(gray, flat, f, signal)
     if tight_crop(signal) or crowded(signal):
         fitted = _with_margin(fitted, gray, flat, f, signal)
     swapped = ink_against_ground(gray, signal.dark_ink)
-    if fitted.reason != "blank" and not swapped:  # a digit, or marks side by side: those stand
-        return fitted
-    # Nothing found, or ink and paper maybe swapped: a small scan scaled up is read as the crop it
-    # was (crop.scanned_crop); against a reading, as an alternative the network weighs.
-    crop = scanned_crop(gray)
+    if not (fitted.reason == "blank" or swapped or upscaled and fitted.reason is None):
+        return fitted  # a digit, or marks side by side: those stand
+    # Nothing found, ink and paper maybe swapped, or a small scan scaled up: it is read as the crop
+    # it was (crop.scanned_crop); against a reading, as an alternative the network weighs.
+    crop = scanned_crop(gray, spanning=not upscaled)
     if crop is None:
         return fitted
     scanned = _fit_grey(crop, flat, f, bg.ink_signal(crop, flat, cell=0, reduced=f))

@@ -33,6 +33,18 @@ def test_scanned_crop_takes_the_border_as_paper_and_adds_a_margin():
     assert crop[0, 0] == 0.0 and crop[:16].max() == 0.0  # the margin is the border's level (dark)
 
 
+def test_a_scan_whose_digit_keeps_a_margin_is_a_crop_only_when_known_scaled_up():
+    """A data set's digit need not reach its grid's edges: a scan found scaled up (source_size)
+    is taken as a crop without a mark spanning it; a page's digit never is (its paper would do)."""
+    ring = Image.fromarray((_zero16(True) * 255).astype(np.uint8)).resize((12, 12), Image.Resampling.NEAREST)
+    ink = np.pad(np.asarray(ring) > 127, 2)  # (16, 16): the 0 in 12 x 12, 2 px of paper around it
+    grey = np.asarray(Image.fromarray(np.where(ink, 0, 255).astype(np.uint8)).resize(
+        (192, 192), Image.Resampling.NEAREST), np.float32) / 255
+    assert scanned_crop(grey) is None
+    crop = scanned_crop(grey, spanning=False)
+    assert crop is not None and crop.shape == (96, 96) and crop[0, 0] == 1.0  # light paper, a margin of it
+
+
 def test_pages_and_flat_images_are_no_scanned_crops():
     page = np.full((150, 200), 0.85, np.float32)
     page[60:100, 90:100] = 0.2  # a 1 in the middle of a page: nothing spans the image
