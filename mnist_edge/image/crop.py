@@ -15,8 +15,9 @@ crowded(signal) says that a small crop is filled much by thick, smooth ink (the 
 estimate then measures the strokes): it is read with a margin too.
 scanned_crop(gray) is the same digit for an image the page's rules refused whole, read with its
 ink and paper swapped (ink_against_ground), or found scaled up (source_size; its digit need not
-span it, and the network weighs that reading against the usual one): a small scan scaled up (a 16 x 16 data set's digit at 128 px) has strokes as wide as the paper's window and
-ink on nearly half its pixels, so the median is no paper level and the polarity is a coin toss.
+span it, and the network weighs that reading against the usual one): a small scan scaled up (a
+16 x 16 data set's digit at 128 px) has strokes as wide as the paper's window and ink on
+nearly half its pixels, so the median is no paper level and the polarity is a coin toss.
 There the border is the paper: its median is the level, ink is what departs from it, and the
 image is reduced to under background.SMALL px and given a margin of that level.
 source_size(gray) finds a small scan scaled up (a data set's 8 x 8 or 16 x 16 digit at 128 px

@@ -35,7 +35,7 @@ def test_scanned_crop_takes_the_border_as_paper_and_adds_a_margin():
 
 def test_a_scan_whose_digit_keeps_a_margin_is_a_crop_only_when_known_scaled_up():
     """A data set's digit need not reach its grid's edges: a scan found scaled up (source_size)
-    is taken as a crop without a mark spanning it; a page's digit never is (its paper would do)."""
+    is taken as a crop without a mark spanning it; any other image only with one."""
     ring = Image.fromarray((_zero16(True) * 255).astype(np.uint8)).resize((12, 12), Image.Resampling.NEAREST)
     ink = np.pad(np.asarray(ring) > 127, 2)  # (16, 16): the 0 in 12 x 12, 2 px of paper around it
     grey = np.asarray(Image.fromarray(np.where(ink, 0, 255).astype(np.uint8)).resize(
