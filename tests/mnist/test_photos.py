@@ -473,7 +473,7 @@ def test_drawn_circles_are_no_zeros(condition, floor):
 def test_validation_digits_have_a_digit_s_shape(validation):
     """Of all 10,000 validation digits two crossed 7s with a detached bar count as too many
     strokes, none as a ring in a ring or too round, no 5 encloses two regions, two 4s stand on
-    two legs, one 2 encloses a bowl; none of these 3,000 at all."""
+    two legs, one 2 encloses a bowl, no 0 has five stroke ends; none of these 3,000 at all."""
     images, labels = validation
     pixels = images[:3000] / np.float32(255)
     assert not any(not_a_digit_shape(p) for p in pixels)
