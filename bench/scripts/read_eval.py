@@ -1,7 +1,7 @@
 """Accuracy and speed of `read` on synthetic photos of handwritten numbers (2-8 digits).
 
 What it is: --count numbers per condition of mnist_edge.synth.numbers (clean, lined, squared,
-photo, touching, broken), lengths 2-8 drawn uniformly, all from a fixed seed and from the
+photo, touching, broken, small), lengths 2-8 drawn uniformly, all from a fixed seed and from the
 validation digits (train indices 50000-59999, never the test set), read by the shipped INT8
 model through DigitReader.read (the code path of `mnist-edge read`). Writes bench/results/read.json
 and read.md: exact-string accuracy by length and by condition ("?" counts as wrong; also

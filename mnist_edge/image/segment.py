@@ -27,6 +27,7 @@ from mnist_edge.image import filters
 from mnist_edge.image.components import Components, among, label
 from mnist_edge.image.cuts import sheared, ways
 from mnist_edge.image.digit import REMEASURE, WIDE_STROKE, analysed_grey, fit_core, stroke_width
+from mnist_edge.image.fit import resize
 from mnist_edge.image.holes import label_image
 from mnist_edge.image.line import line_groups
 from mnist_edge.image.load import FULL_SIZE
@@ -36,6 +37,10 @@ JOINED, NEAR = 0.9, 0.15  # neighbours this close (x height) and together this n
 CUT = 3  # px of a mark's strokes sliced at a cut
 CUT_SLANTS = (0.0, -0.15, 0.15)  # cuts along the writing's slant plus each of these (dx/dy)
 SLANTED_FROM = 1.2  # ... the tilted ones only in marks at least this x the height wide (speed)
+# A photo of a line is analysed with its shorter side at least LINE_SIDE px (scaled up), as a
+# digit's photo is: smaller, the page's background, Sauvola's windows and the grid's removal work
+# at a crop's scale (one paper level), squared paper's stubs are read as 1s and faint digits lost.
+LINE_SIDE = bg.DIGIT_SIDE
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end-exclusive), image pixels
 
@@ -55,6 +60,9 @@ class Segmentation:
 def segment(img: Image.Image, source: str = "<image>", size: tuple[int, int] | None = None) -> Segmentation:
     """A photo of one line of digits -> its candidates; boxes in pixels of `size` (default img.size)."""
     gray, flat, factor = analysed_grey(img, source)
+    if min(gray.shape) < LINE_SIDE:
+        up = LINE_SIDE / min(gray.shape)
+        gray, factor = resize(gray, up), factor / up
     signal = bg.ink_signal(gray, flat)
     seg, box = segment_signal(signal)
     if signal.cell and box is not None:  # thick strokes: the background's window must be wider

@@ -8,7 +8,9 @@ a slant (shear) and a small rotation of the whole line, then put on paper and ph
 photos.on_paper (paper, ruling, lighting, blur, noise, JPEG). Conditions (NUMBER_CONDITIONS):
 clean, lined and squared paper, photo (2-3 everyday photo conditions and a random pen),
 touching (neighbours whose strokes touch), broken (a digit's stroke interrupted, as a 5's
-detached bar or a 4 or 7 in two strokes). Deterministic for an rng.
+detached bar or a 4 or 7 in two strokes), small (a photo of a field cropped and scaled down).
+Deterministic for an rng; what only one condition draws is drawn for it alone (adding one
+leaves the others' photos as they were).
 What it isn't: a model of real handwriting (the shapes are MNIST's), or anything torch.
 """
 
@@ -28,6 +30,7 @@ NUMBER_CONDITIONS = {
     "photo": "2-3 everyday photo conditions (light, shadow, tint, noise, blur, JPEG) and a random pen",
     "touching": "one or two pairs of neighbours whose strokes touch",
     "broken": "one or two digits with an interrupted stroke (a detached bar, two strokes)",
+    "small": "plain, lined or squared paper, the photo scaled down to 56-90 px high (a form's field)",
 }
 PENS = ("ballpoint", "felt", "pencil")
 
@@ -48,6 +51,7 @@ def number_photo(images: np.ndarray, labels: np.ndarray, rng: np.random.Generato
     Random unless given: picks (indices into images), touching (k: digit k touches k + 1),
     broken (indices of broken digits), slant (dx/dy), degrees (the line's rotation).
     """
+    paper = str(rng.choice(["clean", "lined", "squared"])) if condition == "small" else condition
     picks = rng.integers(len(images), size=length) if picks is None else np.asarray(picks)
     length = len(picks)
     size = int(rng.integers(40, 81))  # the 28 x 28 field's side in px: digits 28-57 px tall
@@ -68,9 +72,9 @@ def number_photo(images: np.ndarray, labels: np.ndarray, rng: np.random.Generato
     cov, owner, box = _margins(cov, owner, size, rng)
     c = {name: 0 for name in photos.CONDITIONS}
     spacing = None
-    if condition == "lined":
+    if paper == "lined":
         c["ruled"], spacing = int(rng.integers(1, 4)), 0.7 * size * rng.uniform(1.1, 1.7)
-    elif condition == "squared":
+    elif paper == "squared":
         c["squared"], spacing = int(rng.integers(1, 4)), 0.7 * size * rng.uniform(0.5, 0.9)
     elif condition == "photo":
         for name in rng.choice(photos.MILD, size=int(rng.integers(2, 4)), replace=False):
@@ -82,7 +86,16 @@ def number_photo(images: np.ndarray, labels: np.ndarray, rng: np.random.Generato
     for k in range(length):
         ys, xs = np.nonzero(owner == k)
         boxes.append((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if xs.size else (0, 0, 0, 0))
+    if condition == "small":
+        image, boxes = _scaled_to(image, boxes, int(rng.integers(56, 91)))
     return Number(image, "".join(str(int(d)) for d in labels[picks]), boxes)
+
+
+def _scaled_to(image: Image.Image, boxes: list, height: int) -> tuple[Image.Image, list]:
+    """The photo scaled (area average) to `height` px high, and the digits' boxes with it."""
+    f = height / image.height
+    small = image.resize((max(1, round(image.width * f)), height), Image.Resampling.BOX)
+    return small, [(int(x0 * f), int(y0 * f), int(np.ceil(x1 * f)), int(np.ceil(y1 * f))) for x0, y0, x1, y1 in boxes]
 
 
 def _line(digits: np.ndarray, size: int, width: float, rng: np.random.Generator, touching: set[int],
