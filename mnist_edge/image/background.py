@@ -26,6 +26,8 @@ from mnist_edge.image.filters import (
     robust_std,
     upsample,
 )
+from mnist_edge.image.fit import resize
+from mnist_edge.image.holes import mask_stroke_width
 
 ANALYSIS_SIDE = 512  # images are box-reduced to at most this long side before analysis
 DIGIT_SIDE = 150  # one digit's photo is box-reduced at most 2 times more, keeping the shorter side >= this
@@ -70,6 +72,14 @@ def reduce_for_digit(gray: np.ndarray) -> tuple[np.ndarray, int]:
     most: reduced further, thin strokes and grid paper lose digits (validation photos).
     """
     return reduce_by(gray, min(2, min(gray.shape) // DIGIT_SIDE))
+
+
+def enlarged(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """(H, W) -> (the grey scaled up, bilinear, so its shorter side is DIGIT_SIDE; the factor).
+    A photo smaller than that is analysed at a photo's scale: at its own, the background, the
+    noise floor and Sauvola's windows work at a crop's (one paper level under SMALL px)."""
+    up = DIGIT_SIDE / min(gray.shape)
+    return resize(gray, up), up
 
 
 def reduce_by(gray: np.ndarray, f: int) -> tuple[np.ndarray, int]:
@@ -180,3 +190,11 @@ def border(a: np.ndarray, w: int | None = None) -> np.ndarray:
     >= 1 px); corners counted twice."""
     w = w or max(1, min(a.shape) // 20)
     return np.concatenate([a[:w].ravel(), a[-w:].ravel(), a[:, :w].ravel(), a[:, -w:].ravel()])
+
+
+def stroke_width(signal: InkSignal, box: tuple[int, int, int, int]) -> float:
+    """The strokes' width in px inside `box`, from the image itself (not the ink signal, which a
+    too small background window hollows): ink is what is past half-way from paper to the darkest."""
+    t, b, l, r = box
+    patch, ground = signal.x[t:b, l:r], quantile(signal.ground[t:b, l:r], 0.5)
+    return mask_stroke_width(patch > (ground + quantile(patch, 0.97)) / 2)

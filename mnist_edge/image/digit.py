@@ -1,15 +1,15 @@
 """One digit in a photo or scan: find it among the marks on the page, refuse what is no digit.
 
 What it is: fit_digit(img) -> Fitted. The photo is box-reduced to what one digit needs (shorter
-side >= background.DIGIT_SIDE); its ink signal (background.py) is thresholded only to find the
-digit, and cut into marks (marks.py: Sauvola, ruling lines out, connected components). The
-marks are weighed: dust (tiny), marks touching the image's border (the page's edge, the table)
-unless nothing else is there, and stray marks far from the main mass are dropped; pieces of one
-digit close to it (a 5's detached bar, a broken pencil stroke) are merged. The digit's region
-grows into its faint edges (hysteresis), and the signal inside it, nothing outside, is fitted
-as MNIST (fit.py). Verdicts: "blank" (no mark stands out of the paper's noise), "not_a_digit"
-(several digit-sized marks side by side, verdicts.py; no reading with a digit's shape, as a #
-or an @, shape.py). fit_core() is shared with `read` (segment.py).
+side >= background.DIGIT_SIDE; a thumbnail is also read scaled up to it); its ink signal
+(background.py) is thresholded only to find the digit, and cut into marks (marks.py: Sauvola,
+ruling lines out, connected components). The marks are weighed: dust (tiny), marks touching the
+image's border (the page's edge, the table) unless nothing else is there, and stray marks far
+from the main mass are dropped; pieces of one digit close to it (a 5's detached bar, a broken
+pencil stroke) are merged. The digit's region grows into its faint edges (hysteresis), and the
+signal inside it, nothing outside, is fitted as MNIST (fit.py). Verdicts: "blank" (no mark
+stands out of the paper's noise), "not_a_digit" (several digit-sized marks side by side,
+verdicts.py; no reading with a digit's shape, as a # or an @, shape.py). `read` shares fit_core().
 What it isn't: a classifier; "not a digit" from the shapes of strokes is only the obvious cases.
 """
 
@@ -25,9 +25,8 @@ from mnist_edge.image import filters
 from mnist_edge.image.components import Components, among, box_gaps, group_box, label, mask_box, touches
 from mnist_edge.image.crop import CLEAN, crowded, ink_against_ground, margined, scanned_crop, source_size, tight_crop
 from mnist_edge.image.fit import SIZE, Box, fit
-from mnist_edge.image.grey import to_grey
-from mnist_edge.image.holes import ELONGATED, LINE_ELONGATED, mask_stroke_width, ribbon_holes
-from mnist_edge.image.load import MAX_SIDE
+from mnist_edge.image.grey import analysed_grey
+from mnist_edge.image.holes import ELONGATED, LINE_ELONGATED, ribbon_holes
 from mnist_edge.image.marks import find_marks
 from mnist_edge.image.shape import not_a_digit_shape
 from mnist_edge.image.verdicts import not_one_digit
@@ -88,7 +87,10 @@ def _fit_image(img: Image.Image, source: str) -> Fitted:
     upscaled = f != f_page  # a small scan scaled up
     signal = bg.ink_signal(gray, flat, reduced=f)
     fitted = _fit_grey(gray, flat, f, signal)
-    if tight_crop(signal) or crowded(signal):
+    alone = tight_crop(signal) or crowded(signal)  # a crop of the digit alone
+    if not (upscaled or alone) and bg.UNEVEN_FROM <= min(gray.shape) < bg.DIGIT_SIDE:
+        gray, signal, fitted = _also_enlarged(gray, flat, f, signal, fitted)
+    if alone:
         fitted = _with_margin(fitted, gray, flat, f, signal)
     swapped = ink_against_ground(gray, signal.dark_ink)
     if not (fitted.reason == "blank" or swapped or upscaled and fitted.reason is None):
@@ -105,6 +107,20 @@ def _fit_image(img: Image.Image, source: str) -> Fitted:
         fitted.alternatives += (scanned.pixels, *scanned.alternatives)
         return fitted
     return scanned
+
+
+def _also_enlarged(gray: np.ndarray, flat: bool, f: int, signal: bg.InkSignal,
+                   fitted: Fitted) -> tuple[np.ndarray, bg.InkSignal, Fitted]:
+    """A thumbnail, no crop of the digit alone, read scaled up too (background.enlarged): where its
+    own reading found no digit, that one stands; else it is an alternative the network weighs."""
+    big = bg.enlarged(gray)[0]
+    big_signal = bg.ink_signal(big, flat, reduced=f)
+    enlarged = _fit_grey(big, flat, f, big_signal)
+    if fitted.reason is not None:
+        return big, big_signal, enlarged
+    if enlarged.reason is None:
+        fitted.alternatives += (enlarged.pixels, *enlarged.alternatives)
+    return gray, signal, fitted
 
 
 def _with_margin(fitted: Fitted, gray: np.ndarray, flat: bool, f: int, signal: bg.InkSignal) -> Fitted:
@@ -129,25 +145,10 @@ def _with_margin(fitted: Fitted, gray: np.ndarray, flat: bool, f: int, signal: b
 def _fit_grey(gray: np.ndarray, flat: bool, f: int, signal: bg.InkSignal) -> Fitted:
     fitted = fit_signal(signal)
     if signal.cell and fitted.box is not None:
-        width = stroke_width(signal, fitted.box)
+        width = bg.stroke_width(signal, fitted.box)
         if width > REMEASURE * signal.cell:  # the background took the strokes' middle for paper
             fitted = fit_signal(bg.ink_signal(gray, flat, int(width / WIDE_STROKE), f))
     return fitted
-
-
-def analysed_grey(img: Image.Image, source: str = "<image>") -> tuple[np.ndarray, bool, int]:
-    """-> ((H, W) grey in [0, 1] as analysed, flat ground?, analysed px -> img px factor)."""
-    gray, flat = to_grey(img, source)  # reduced by ceil(long side / MAX_SIDE)
-    gray, f = bg.reduce_for_analysis(gray)  # (H, W) in [0, 1]
-    return gray, flat, f * -(-max(img.size) // MAX_SIDE)
-
-
-def stroke_width(signal: bg.InkSignal, box: tuple[int, int, int, int]) -> float:
-    """The strokes' width in px inside `box`, from the image itself (not the ink signal, which a
-    too small background window hollows): ink is what is past half-way from paper to the darkest."""
-    t, b, l, r = box
-    patch, ground = signal.x[t:b, l:r], filters.quantile(signal.ground[t:b, l:r], 0.5)
-    return mask_stroke_width(patch > (ground + filters.quantile(patch, 0.97)) / 2)
 
 
 def fit_signal(signal: bg.InkSignal) -> Fitted:

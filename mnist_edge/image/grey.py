@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from mnist_edge.image import background as bg
 from mnist_edge.image import modes
 from mnist_edge.image.load import MAX_SIDE
 
@@ -51,3 +52,10 @@ def composite(lum: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     else:  # mostly opaque: fill the holes with the paper colour
         ground = modes.median(lum[opaque]) if opaque.any() else 1.0
     return (lum * alpha + ground * (1.0 - alpha)).astype(np.float32)
+
+
+def analysed_grey(img: Image.Image, source: str = "<image>") -> tuple[np.ndarray, bool, int]:
+    """-> ((H, W) grey in [0, 1] as analysed, flat ground?, analysed px -> img px factor)."""
+    gray, flat = to_grey(img, source)  # reduced by ceil(long side / MAX_SIDE)
+    gray, f = bg.reduce_for_analysis(gray)  # (H, W) in [0, 1]
+    return gray, flat, f * -(-max(img.size) // MAX_SIDE)

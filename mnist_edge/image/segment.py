@@ -1,7 +1,7 @@
 """One handwritten line of digits in a photo: its marks cut into candidate digits, left to right.
 
 What it is: segment(img) -> Segmentation. The photo goes through the very steps of one digit's
-(digit.analysed_grey, background.ink_signal, marks.find_marks: Sauvola, connected components),
+(grey.analysed_grey, background.ink_signal, marks.find_marks: Sauvola, connected components),
 except that ruling and grid lines are taken out only where no stroke crosses them. The line's
 marks are chosen and their pieces grouped (line.py); two narrow close neighbours are also
 offered as one digit; marks too wide for one digit (touching neighbours) get ways of cutting
@@ -26,8 +26,8 @@ from mnist_edge.image import background as bg
 from mnist_edge.image import filters
 from mnist_edge.image.components import Components, among, label
 from mnist_edge.image.cuts import sheared, ways
-from mnist_edge.image.digit import REMEASURE, WIDE_STROKE, analysed_grey, fit_core, stroke_width
-from mnist_edge.image.fit import resize
+from mnist_edge.image.digit import REMEASURE, WIDE_STROKE, fit_core
+from mnist_edge.image.grey import analysed_grey
 from mnist_edge.image.holes import label_image
 from mnist_edge.image.line import line_groups
 from mnist_edge.image.load import FULL_SIZE
@@ -37,10 +37,6 @@ JOINED, NEAR = 0.9, 0.15  # neighbours this close (x height) and together this n
 CUT = 3  # px of a mark's strokes sliced at a cut
 CUT_SLANTS = (0.0, -0.15, 0.15)  # cuts along the writing's slant plus each of these (dx/dy)
 SLANTED_FROM = 1.2  # ... the tilted ones only in marks at least this x the height wide (speed)
-# A photo of a line is analysed with its shorter side at least LINE_SIDE px (scaled up), as a
-# digit's photo is: smaller, the page's background, Sauvola's windows and the grid's removal work
-# at a crop's scale (one paper level), squared paper's stubs are read as 1s and faint digits lost.
-LINE_SIDE = bg.DIGIT_SIDE
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end-exclusive), image pixels
 
@@ -60,13 +56,13 @@ class Segmentation:
 def segment(img: Image.Image, source: str = "<image>", size: tuple[int, int] | None = None) -> Segmentation:
     """A photo of one line of digits -> its candidates; boxes in pixels of `size` (default img.size)."""
     gray, flat, factor = analysed_grey(img, source)
-    if min(gray.shape) < LINE_SIDE:
-        up = LINE_SIDE / min(gray.shape)
-        gray, factor = resize(gray, up), factor / up
+    if min(gray.shape) < bg.DIGIT_SIDE:  # else the grid's stubs read as 1s, faint digits are lost
+        gray, up = bg.enlarged(gray)
+        factor /= up
     signal = bg.ink_signal(gray, flat)
     seg, box = segment_signal(signal)
     if signal.cell and box is not None:  # thick strokes: the background's window must be wider
-        width = stroke_width(signal, box)
+        width = bg.stroke_width(signal, box)
         if width > REMEASURE * signal.cell:
             seg, _ = segment_signal(bg.ink_signal(gray, flat, int(width / WIDE_STROKE)))
     w, h = size or img.info.get(FULL_SIZE, img.size)  # a drafted JPEG's boxes in its full pixels

@@ -61,7 +61,7 @@ def test_dark_ink_on_a_dark_ground_is_a_contradiction():
 
 def _signal(img: Image.Image):
     from mnist_edge.image import background as bg
-    from mnist_edge.image.digit import analysed_grey
+    from mnist_edge.image.grey import analysed_grey
 
     gray, flat, _ = analysed_grey(img)
     gray, f = bg.reduce_for_digit(gray)

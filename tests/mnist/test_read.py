@@ -269,7 +269,7 @@ def test_a_grids_remnants_along_the_frame_are_not_the_line(reader, digits, seed,
 def test_a_small_photo_of_a_number_is_read_at_a_pages_scale(reader, digits, condition, seed):
     """The same photos scaled down to 72 px high (a form's field cropped): analysed at that size,
     the page's background and the grid's removal worked at a crop's scale and these read "86?2",
-    "71361", "3?71" and "31"; the line is now analysed at least segment.LINE_SIDE px high."""
+    "71361", "3?71" and "31"; the line is now analysed scaled up (background.enlarged)."""
     text, number = seeded_number(digits, seed, condition, 4)
     image = number.image
     small = image.resize((round(image.width * 72 / image.height), 72), Image.Resampling.BILINEAR)
