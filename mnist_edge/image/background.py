@@ -56,8 +56,9 @@ class InkSignal:
 
 
 def reduce_for_analysis(gray: np.ndarray) -> tuple[np.ndarray, int]:
-    """(H, W) -> (H/f, W/f) box average with integer f so the long side is <= ANALYSIS_SIDE."""
-    f = -(-max(gray.shape) // ANALYSIS_SIDE)
+    """(H, W) -> (H/f, W/f) box average with integer f so the long side is <= ANALYSIS_SIDE (a
+    strip thinner than f keeps its one row or column: longer)."""
+    f = min(-(-max(gray.shape) // ANALYSIS_SIDE), min(gray.shape))
     if f <= 1:
         return gray, 1
     h, w = (gray.shape[0] // f) * f, (gray.shape[1] // f) * f
@@ -75,10 +76,13 @@ def reduce_for_digit(gray: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def enlarged(gray: np.ndarray) -> tuple[np.ndarray, float]:
-    """(H, W) -> (the grey scaled up, bilinear, so its shorter side is DIGIT_SIDE; the factor).
-    A photo smaller than that is analysed at a photo's scale: at its own, the background, the
-    noise floor and Sauvola's windows work at a crop's (one paper level under SMALL px)."""
-    up = DIGIT_SIDE / min(gray.shape)
+    """(H, W) -> (the grey scaled up, bilinear, so its shorter side is DIGIT_SIDE but its long
+    side at most 4 x ANALYSIS_SIDE (a thin strip stays cheap); the factor, >= 1). A photo smaller
+    than that is analysed at a photo's scale: at its own, the background, the noise floor and
+    Sauvola's windows work at a crop's (one paper level under SMALL px)."""
+    if min(gray.shape) == 0:
+        return gray, 1.0
+    up = max(1.0, min(DIGIT_SIDE / min(gray.shape), 4 * ANALYSIS_SIDE / max(gray.shape)))
     return resize(gray, up), up
 
 

@@ -245,3 +245,16 @@ def test_bench_json_into_a_read_only_folder_refused_before_measuring(locked):
     no_traceback(result)
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {locked / 'readonly'}: ") and "not writable" in result.stderr
+
+
+@pytest.mark.parametrize("size", [(10000, 1), (1, 10000), (5000, 2)])
+def test_a_strip_thinner_than_its_reduction_is_blank_not_a_traceback(size):
+    """A 10000 x 1 image was box-reduced for analysis to no rows at all, and predict and read
+    ended in an IndexError; the reduction now keeps a strip's one row (it stays longer)."""
+    from PIL import Image
+
+    from mnist_edge.api import DigitReader, Failure
+    reader = DigitReader()
+    assert reader.predict_many([Image.new("L", size, 255)])[0].reason == "blank"
+    failure = reader.read_many([Image.new("L", size, 255)])[0]
+    assert isinstance(failure, Failure) and "no digits found" in failure.error
